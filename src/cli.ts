@@ -1,0 +1,213 @@
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode, InternalError, isCantonMpcError, UserError } from './errors.js';
+import type { CommandContext } from './context.js';
+import { createOutput, type Output } from './ui/output.js';
+import { redact } from './ui/redact.js';
+import { createProcessRunner } from './system/process.js';
+import { VERSION } from './version.js';
+
+interface GlobalFlags {
+  config?: string;
+  json?: boolean;
+  verbose?: boolean;
+  color?: boolean;
+  yes?: boolean;
+}
+
+/** A command module: `src/commands/<file>.ts` exporting `run(ctx, options, ...positionals)`. */
+type CommandModule = { run: (ctx: CommandContext, opts: Record<string, unknown>, ...args: unknown[]) => Promise<number | void> };
+
+const abort = new AbortController();
+let output: Output | undefined;
+
+/** Commands are imported only when invoked, so `--help` and `--version` stay fast. */
+function lazy(file: string) {
+  return async (...raw: unknown[]) => {
+    const cmd = raw[raw.length - 1] as Command;
+    const positionals = raw.slice(0, -2);
+    const flags = cmd.optsWithGlobals() as GlobalFlags & Record<string, unknown>;
+    const ctx = await makeContext(flags);
+    const mod = (await import(`./commands/${file}.js`)) as CommandModule;
+    const code = await mod.run(ctx, flags, ...positionals);
+    if (typeof code === 'number') process.exitCode = code;
+  };
+}
+
+async function makeContext(flags: GlobalFlags): Promise<CommandContext> {
+  const color = flags.color !== false && !process.env.NO_COLOR && process.stderr.isTTY === true;
+  output = await createOutput({
+    json: Boolean(flags.json),
+    verbose: Boolean(flags.verbose),
+    color,
+    interactive: process.stderr.isTTY === true && !process.env.CI,
+  });
+  return {
+    cwd: process.cwd(),
+    configPath: flags.config,
+    output,
+    yes: Boolean(flags.yes) || !process.stdin.isTTY || Boolean(process.env.CI),
+    env: process.env,
+    runner: createProcessRunner(),
+    signal: abort.signal,
+  };
+}
+
+function buildProgram(): Command {
+  const program = new Command('canton-mpc')
+    .description('Stand up and operate a multi-node Canton 3.4 ledger for an off-chain MPC signer.')
+    .version(VERSION, '-V, --version')
+    .option('-c, --config <file>', 'project config (default: canton-mpc.yaml or canton-mpc.toml in the current directory)')
+    .option('--json', 'machine-readable output on stdout')
+    .option('--verbose', 'more detail, including stack traces of internal errors')
+    .option('--no-color', 'no ANSI colors (also NO_COLOR=1)')
+    .option('-y, --yes', 'never prompt; assume yes (implied when not on a TTY or when CI is set)')
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ canton-mpc init                      write a commented canton-mpc.yaml
+  $ canton-mpc up                        install Canton, start the topology, create users, start the signer
+  $ canton-mpc up --storage postgres --json
+  $ canton-mpc status                    health of every node, parties, users and the signer
+  $ canton-mpc logs canton -f
+  $ canton-mpc down --wipe --yes
+
+Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite missing,
+5 Canton/remote failure, 6 timeout, 7 integrity (checksum), 70 internal bug, 130 interrupted.`,
+    );
+
+  program
+    .command('init')
+    .description('write a commented default canton-mpc.yaml')
+    .option('--force', 'overwrite an existing file')
+    .option('--toml', 'write canton-mpc.toml instead')
+    .action(lazy('init'));
+
+  program
+    .command('render')
+    .description('render canton.conf, bootstrap.canton and remote.conf without starting anything')
+    .addOption(new Option('--storage <kind>', 'override the storage of every node').choices(['memory', 'postgres']))
+    .option('--out <dir>', 'output directory (default .canton-mpc/config)')
+    .action(lazy('render'));
+
+  program
+    .command('up')
+    .description('start the whole topology (idempotent and resumable)')
+    .addOption(new Option('--storage <kind>', 'override the storage of every node').choices(['memory', 'postgres']))
+    .option('--timeout <duration>', 'readiness deadline, e.g. 90s, 5m', '5m')
+    .option('--dry-run', 'print the plan and do nothing')
+    .option('--java-home <dir>', 'JDK 21 to run Canton with')
+    .action(lazy('up'));
+
+  program
+    .command('down')
+    .description('stop the signer, Canton and the embedded Postgres')
+    .option('--wipe', 'also delete state, logs and Postgres data (asks unless --yes)')
+    .action(lazy('down'));
+
+  program.command('status').description('health of every node, parties, users and the signer').action(lazy('status'));
+
+  program
+    .command('logs')
+    .description('show Canton or signer logs')
+    .argument('[which]', 'canton | signer', 'canton')
+    .option('-f, --follow', 'keep printing new lines')
+    .option('-n, --lines <n>', 'how many lines from the end', '100')
+    .action(lazy('logs'));
+
+  const users = program.command('users').description('Ledger API users');
+  users
+    .command('create')
+    .description('create a user or converge its rights (nothing is duplicated)')
+    .option('--participant <name>', 'participant that holds the user')
+    .option('--user <id>', 'user id')
+    .option('--party <name>', 'primary party (name from the config, or a full party id)')
+    .option('--act-as <party...>', 'parties the user may act as (default: --party)')
+    .option('--read-as <party...>', 'parties the user may read as (default: --party)')
+    .option('--from-file <file>', 'create every user listed in a YAML file')
+    .action(lazy('users-create'));
+  users.command('list').description('users and their rights on every participant').option('--participant <name>').action(lazy('users-list'));
+
+  const canton = program.command('canton').description('the Canton release cache');
+  canton
+    .command('install')
+    .description('download, verify and unpack a Canton release into the cache')
+    .argument('[version]', 'Canton version (default: the configured one, else 3.4.11)')
+    .option('--url <url>', 'download from this URL')
+    .option('--file <tarball>', 'install from a local tarball (offline)')
+    .option('--sha256 <hex>', 'expected sha256 of the tarball')
+    .option('--trust-on-first-use', 'accept and record the hash seen when no checksum is known')
+    .option('--force', 'reinstall even when present')
+    .action(lazy('canton-install'));
+  canton.command('list').description('installed and known releases').action(lazy('canton-list'));
+  canton.command('remove').description('delete an installed release').argument('<version>').action(lazy('canton-remove'));
+  canton.command('path').description('print the install directory of a release').argument('[version]').action(lazy('canton-path'));
+
+  program
+    .command('doctor')
+    .description('check this machine: Node, JDK 21, Canton release, memory, ports, Postgres, disk')
+    .option('--java-home <dir>', 'JDK to check instead of discovering one')
+    .action(lazy('doctor'));
+
+  return program;
+}
+
+function printError(e: unknown): number {
+  const out = output;
+  const json = out?.json ?? process.argv.includes('--json');
+  if (isCantonMpcError(e)) {
+    if (json) {
+      process.stdout.write(
+        `${redact(JSON.stringify({ ok: false, error: { kind: e.kind, message: e.message, where: e.where, hint: e.hint, exitCode: e.exitCode, ...(e.data ? { data: e.data } : {}) } }, null, 2))}\n`,
+      );
+    }
+    const lines = [`error: ${e.message}`];
+    if (e.where && !e.message.includes(e.where)) lines.push(`  at: ${e.where}`);
+    if (e.hint) lines.push(`  hint: ${e.hint}`);
+    if (out?.verbose && e.cause) lines.push(`  cause: ${String((e.cause as Error)?.stack ?? e.cause)}`);
+    process.stderr.write(`${redact(lines.join('\n'))}\n`);
+    return e.exitCode;
+  }
+  const err = e instanceof Error ? e : new InternalError(String(e));
+  if (json) process.stdout.write(`${redact(JSON.stringify({ ok: false, error: { kind: 'internal', message: err.message, exitCode: ExitCode.INTERNAL } }))}\n`);
+  process.stderr.write(
+    redact(
+      `internal error: ${err.message}\n${out?.verbose ? `${err.stack}\n` : '  (run with --verbose for the stack trace)\n'}  This is a bug in canton-mpc ${VERSION}; please report it with the command you ran.\n`,
+    ),
+  );
+  return ExitCode.INTERNAL;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const cmd of program.commands) cmd.exitOverride();
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    // A second Ctrl-C means "stop now", without waiting for cleanup.
+    if (signals > 1) process.exit(ExitCode.INTERRUPTED);
+    abort.abort(new UserError(`interrupted by ${sig}`, { exitCode: ExitCode.INTERRUPTED, kind: 'interrupted' }));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.OK;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return ExitCode.OK;
+      if (e.code === 'commander.executeSubCommandAsync') return ExitCode.OK;
+      return ExitCode.USAGE;
+    }
+    if (abort.signal.aborted && !isCantonMpcError(e)) return printError(abort.signal.reason);
+    return printError(e);
+  }
+}
+
+// The only process.exit: flush and leave with the mapped code.
+main(process.argv).then(
+  (code) => process.exit(code),
+  (e) => process.exit(printError(e)),
+);

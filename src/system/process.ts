@@ -1,0 +1,109 @@
+import { openSync, closeSync } from 'node:fs';
+import { RemoteError, PrerequisiteError } from '../errors.js';
+
+/**
+ * The one process runner. No shell is ever involved: arguments are passed as a list, so nothing
+ * is re-parsed, and secrets travel in `env`, never in `args`.
+ */
+export interface RunOptions {
+  cwd?: string;
+  /** Added to (or, with `extendEnv: false`, replacing) the inherited environment. */
+  env?: Record<string, string | undefined>;
+  extendEnv?: boolean;
+  timeoutMs?: number;
+  input?: string;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  command: string;
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+  /** Set when the process was killed by a signal. */
+  signal?: string;
+}
+
+export interface DetachedOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  extendEnv?: boolean;
+  /** stdout and stderr are appended to this file. */
+  logFile: string;
+}
+
+export interface ProcessRunner {
+  /** Run to completion; a non-zero exit is returned, not thrown. A missing executable throws. */
+  run(file: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
+  /** Start in its own process group, outliving us; returns its pid (also the group id). */
+  spawnDetached(file: string, args: readonly string[], opts: DetachedOptions): Promise<{ pid: number }>;
+}
+
+/** How a command line is shown in messages: quoted where needed, never with env values. */
+export function formatCommand(file: string, args: readonly string[]): string {
+  const q = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  return [file, ...args].map(q).join(' ');
+}
+
+export function createProcessRunner(): ProcessRunner {
+  return {
+    async run(file, args, opts = {}) {
+      const { execa } = await import('execa');
+      const command = formatCommand(file, args);
+      const r = await execa(file, args, {
+        cwd: opts.cwd,
+        env: opts.env,
+        extendEnv: opts.extendEnv ?? true,
+        timeout: opts.timeoutMs,
+        input: opts.input,
+        cancelSignal: opts.signal,
+        reject: false,
+        stripFinalNewline: false,
+      });
+      if (r.code === 'ENOENT' || (r.failed && r.exitCode === undefined && /ENOENT/.test(String(r.message)))) {
+        throw new PrerequisiteError(`${file} was not found`, { where: command, hint: `Install ${file} or put it on PATH.` });
+      }
+      return {
+        command,
+        exitCode: r.exitCode ?? (r.signal ? 128 : 1),
+        stdout: String(r.stdout ?? ''),
+        stderr: String(r.stderr ?? ''),
+        timedOut: Boolean(r.timedOut),
+        signal: r.signal ?? undefined,
+      };
+    },
+    async spawnDetached(file, args, opts) {
+      const { spawn } = await import('node:child_process');
+      const fd = openSync(opts.logFile, 'a', 0o600);
+      try {
+        const env = opts.extendEnv === false ? opts.env : { ...process.env, ...opts.env };
+        const child = spawn(file, args, { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', fd, fd] });
+        const pid = await new Promise<number>((resolve, reject) => {
+          child.once('error', (e: NodeJS.ErrnoException) =>
+            reject(
+              e.code === 'ENOENT'
+                ? new PrerequisiteError(`${file} was not found`, { where: formatCommand(file, args) })
+                : new RemoteError(`could not start ${formatCommand(file, args)}: ${e.message}`, { cause: e }),
+            ),
+          );
+          child.once('spawn', () => resolve(child.pid!));
+        });
+        child.unref();
+        return { pid };
+      } finally {
+        closeSync(fd);
+      }
+    },
+  };
+}
+
+/** Is a process (or, with a negative pid, a process group) alive? */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
