@@ -145,6 +145,7 @@ function inferNewlines(raw: Tok[]): Tok[] {
     if (prev.kind === 'op' && NO_END.has(prev.text)) continue;
     if (next.kind === 'op' && NO_START.has(next.text)) continue;
     if (next.kind === 'ident' && (next.text === 'else' || next.text === 'match')) continue;
+    if (next.kind === 'op' && next.text === '{' && prev.kind === 'op' && prev.text === ')') continue; // f(args)\n{ block }
     out.push(t);
   }
   return out;
