@@ -93,6 +93,27 @@ export interface Topology {
   dars: string[];
   postgres: PostgresSpec;
   signer?: SignerSpec;
-  auth?: unknown;
-  tls?: unknown;
+  /** Validated now; rendered into canton.conf by a later issue. Paths are absolute. */
+  auth?: AuthSpec;
+  tls?: TlsSpec;
+}
+
+interface AuthCommon {
+  targetAudience?: string;
+  targetScope?: string;
+  /** Canton's `max-token-lifetime`, e.g. `5m` or `Inf`. */
+  maxTokenLifetime?: string;
+}
+export type AuthSpec = AuthCommon &
+  (
+    | { type: 'unsafe-jwt-hmac-256'; /** Variable holding the HMAC secret. */ secretEnv: string }
+    | { type: 'jwt-rs-256-crt' | 'jwt-es-256-crt' | 'jwt-es-512-crt'; /** X509 certificate file. */ certificate: string }
+    | { type: 'jwt-jwks'; url: string }
+  );
+
+export interface TlsSpec {
+  certChainFile: string;
+  privateKeyFile: string;
+  trustCollectionFile?: string;
+  clientAuth: 'none' | 'optional' | 'require';
 }

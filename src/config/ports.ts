@@ -1,0 +1,75 @@
+/**
+ * Port derivation from `portBase`.
+ *
+ * Every node owns a slot of 10 ports: `portBase + 10 * slot + role`, roles being
+ * +1 ledger-api / public-api, +2 admin-api, +3 http-ledger-api (JSON).
+ *  - Slots that are multiples of 10 (ports x000–x009, x100–x109, …) hold sequencers and mediators:
+ *    sequencers use slot 0, 10, 30, 50, 70, …; mediators use slot 20, 40, 60, …
+ *  - All other slots hold participants, in the order of the config: participant N (1-based) takes the
+ *    N-th slot that is not a multiple of 10 (1…9, 11…19, 21…).
+ * So base 5000 gives the seed's numbers exactly (sequencer1 5001/5002, mediator1 5202, participant1
+ * 5011/5012/5013, participant2 5021/5022/5023), and no two derived ports can ever be equal, whatever the
+ * number of nodes. An explicit port in the config overrides the derived one (collisions are then checked).
+ */
+import type { Config } from './schema.js';
+
+export const PORT_ROLE = { ledger: 1, public: 1, admin: 2, json: 3 } as const;
+
+export function sequencerSlot(index: number): number {
+  // 0, 10, then odd multiples of 10 from 30 on, leaving 20, 40, … to mediators.
+  return 10 * (index < 2 ? index : 2 * index - 1);
+}
+
+export function mediatorSlot(index: number): number {
+  return 10 * (2 + 2 * index);
+}
+
+export function participantSlot(index: number): number {
+  // index is 0-based; skip every slot that is a multiple of 10.
+  const n = index + 1;
+  return n + Math.floor((n - 1) / 9);
+}
+
+export interface DerivedPort {
+  /** Config path of the port, e.g. ['participants', 'participant2', 'ports', 'json']. */
+  path: string[];
+  port: number;
+  /** Written in the config file rather than derived from portBase. */
+  explicit: boolean;
+}
+
+export interface NodePorts {
+  sequencers: Record<string, { public: number; admin: number }>;
+  mediators: Record<string, { admin: number }>;
+  participants: Record<string, { ledger: number; admin: number; json: number }>;
+  /** Every port in config order, for collision and range checks. */
+  all: DerivedPort[];
+}
+
+export function derivePorts(config: Pick<Config, 'portBase' | 'sequencers' | 'mediators' | 'participants'>): NodePorts {
+  const all: DerivedPort[] = [];
+  const base = config.portBase;
+  function pick<K extends string>(kind: string, name: string, slot: number, given: Partial<Record<K, number | undefined>>, roles: K[]) {
+    const out = {} as Record<K, number>;
+    for (const role of roles) {
+      const explicit = given[role];
+      const port = explicit ?? base + 10 * slot + PORT_ROLE[role as keyof typeof PORT_ROLE];
+      out[role] = port;
+      all.push({ path: [kind, name, 'ports', role], port, explicit: explicit !== undefined });
+    }
+    return out;
+  }
+  const sequencers: NodePorts['sequencers'] = {};
+  Object.entries(config.sequencers).forEach(([name, n], i) => {
+    sequencers[name] = pick('sequencers', name, sequencerSlot(i), n.ports, ['public', 'admin']);
+  });
+  const mediators: NodePorts['mediators'] = {};
+  Object.entries(config.mediators).forEach(([name, n], i) => {
+    mediators[name] = pick('mediators', name, mediatorSlot(i), n.ports, ['admin']);
+  });
+  const participants: NodePorts['participants'] = {};
+  Object.entries(config.participants).forEach(([name, n], i) => {
+    participants[name] = pick('participants', name, participantSlot(i), n.ports, ['ledger', 'admin', 'json']);
+  });
+  return { sequencers, mediators, participants, all };
+}

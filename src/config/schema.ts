@@ -1,0 +1,198 @@
+/**
+ * The user-facing shape of `canton-mpc.yaml` / `canton-mpc.toml`.
+ * Parsing `{}` yields the seed topology exactly (see DEFAULT_* below); ports are not stored here
+ * but derived from `portBase` in `ports.ts`, so an explicit port in the file always means an override.
+ * Objects are strict: an unknown key is an error (with a "did you mean" hint added by `load.ts`).
+ */
+import { z } from 'zod';
+
+export const CONFIG_VERSION = 1;
+export const DEFAULT_CANTON_VERSION = '3.4.11';
+export const DEFAULT_PORT_BASE = 5000;
+export const DEFAULT_ADDRESS = '127.0.0.1';
+export const DEFAULT_DAR = '.daml/dist/canton-mpc-poc-0.2.0.dar';
+export const DEFAULT_STATE_DIR = '.canton-mpc';
+export const DEFAULT_SIGNER_HEALTH_TIMEOUT = '60s';
+
+const storageKind = z.enum(['memory', 'postgres']);
+const port = z.number().int('must be a whole number');
+const nonEmpty = z.string().min(1, 'must not be empty');
+/** Environment variable names: what a POSIX shell can export. */
+export const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const envName = z.string().regex(ENV_NAME_RE, 'must be an environment variable name such as MY_VAR');
+/** `500ms`, `30s`, `5m`, `1h`, or a number of milliseconds. */
+export const DURATION_RE = /^(\d+)\s*(ms|s|m|h)$/;
+const duration = z.union([z.number().int().positive(), z.string().regex(DURATION_RE, 'must be a duration such as 30s, 5m or 1500ms')]);
+
+/** An entry written as `participant3:` (YAML null) or `[participants.participant3]` means "all defaults". */
+function orEmpty<T extends z.ZodType>(schema: T) {
+  return z.preprocess((v) => (v === null ? {} : v), schema);
+}
+
+const nodeCommon = {
+  /** Bind address of every API of this node. */
+  address: nonEmpty.optional(),
+  /** Overrides the top-level `storage` for this node. */
+  storage: storageKind.optional(),
+};
+
+export const sequencerSchema = z.strictObject({
+  ...nodeCommon,
+  ports: z.strictObject({ public: port.optional(), admin: port.optional() }).prefault({}),
+});
+export const mediatorSchema = z.strictObject({
+  ...nodeCommon,
+  ports: z.strictObject({ admin: port.optional() }).prefault({}),
+});
+export const participantSchema = z.strictObject({
+  ...nodeCommon,
+  ports: z.strictObject({ ledger: port.optional(), admin: port.optional(), json: port.optional() }).prefault({}),
+});
+
+export const partySchema = z.preprocess(
+  // `Issuer: participant1` is shorthand for `Issuer: { participant: participant1 }`.
+  (v) => (typeof v === 'string' ? { participant: v } : v),
+  z.strictObject({ participant: nonEmpty }),
+);
+
+export const userSchema = z.strictObject({
+  /** Default: the participant hosting `primaryParty`. */
+  participant: nonEmpty.optional(),
+  primaryParty: nonEmpty.optional(),
+  /** Default: `[primaryParty]`. */
+  actAs: z.array(nonEmpty).optional(),
+  /** Default: `[primaryParty]`. */
+  readAs: z.array(nonEmpty).optional(),
+  participantAdmin: z.boolean().default(false),
+});
+
+export const postgresSchema = z.strictObject({
+  embedded: z.boolean().default(true),
+  host: nonEmpty.default('127.0.0.1'),
+  port: port.default(5432),
+  user: nonEmpty.default('canton'),
+  /** Name of the variable holding the password. Never the password itself. */
+  passwordEnv: envName.default('POSTGRES_PASSWORD'),
+  databasePrefix: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'must be lower-case letters, digits and underscores (a PostgreSQL identifier prefix)')
+    .default('canton_'),
+});
+
+const scalarString = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+export const signerSchema = z.strictObject({
+  command: nonEmpty,
+  args: z.array(scalarString).default([]),
+  cwd: nonEmpty.optional(),
+  env: z.record(z.string(), scalarString).default({}),
+  health: z
+    .strictObject({
+      url: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }),
+      timeout: duration.default(DEFAULT_SIGNER_HEALTH_TIMEOUT),
+    })
+    .optional(),
+  secretsFile: nonEmpty.optional(),
+  passEnv: z.array(envName).default([]),
+  participant: nonEmpty.optional(),
+  party: nonEmpty.optional(),
+  user: nonEmpty.optional(),
+});
+
+const authCommon = {
+  targetAudience: nonEmpty.optional(),
+  targetScope: nonEmpty.optional(),
+  /** Canton's `max-token-lifetime`: a duration such as `5m`, or `Inf`. */
+  maxTokenLifetime: z
+    .string()
+    .regex(/^(\d+\s*(ms|s|m|h|d)|Inf)$/, 'must be a duration such as 5m or 1h, or Inf')
+    .optional(),
+};
+export const authSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({ type: z.literal('unsafe-jwt-hmac-256'), secretEnv: envName, ...authCommon }),
+    z.strictObject({ type: z.literal('jwt-rs-256-crt'), certificate: nonEmpty, ...authCommon }),
+    z.strictObject({ type: z.literal('jwt-es-256-crt'), certificate: nonEmpty, ...authCommon }),
+    z.strictObject({ type: z.literal('jwt-es-512-crt'), certificate: nonEmpty, ...authCommon }),
+    z.strictObject({ type: z.literal('jwt-jwks'), url: z.url({ error: 'must be a URL' }), ...authCommon }),
+  ],
+  { error: 'type must be one of unsafe-jwt-hmac-256, jwt-rs-256-crt, jwt-es-256-crt, jwt-es-512-crt, jwt-jwks' },
+);
+export const AUTH_TYPES = ['unsafe-jwt-hmac-256', 'jwt-rs-256-crt', 'jwt-es-256-crt', 'jwt-es-512-crt', 'jwt-jwks'] as const;
+
+export const tlsSchema = z.strictObject({
+  certChainFile: nonEmpty,
+  privateKeyFile: nonEmpty,
+  trustCollectionFile: nonEmpty.optional(),
+  /** Canton's own default is `optional`. */
+  clientAuth: z.enum(['none', 'optional', 'require']).default('optional'),
+});
+
+export const DEFAULT_SEQUENCERS = { sequencer1: { ports: {} } };
+export const DEFAULT_MEDIATORS = { mediator1: { ports: {} } };
+export const DEFAULT_PARTICIPANTS = { participant1: { ports: {} }, participant2: { ports: {} } };
+export const DEFAULT_PARTIES = { Issuer: { participant: 'participant1' }, Depositor: { participant: 'participant2' } };
+export const DEFAULT_USERS = {
+  'issuer-user': { participant: 'participant1', primaryParty: 'Issuer', actAs: ['Issuer'], readAs: ['Issuer'], participantAdmin: false },
+  'depositor-user': {
+    participant: 'participant2',
+    primaryParty: 'Depositor',
+    actAs: ['Depositor'],
+    readAs: ['Depositor'],
+    participantAdmin: false,
+  },
+};
+
+/** zod's `.default()` returns the value itself; hand out copies so no caller mutates the defaults. */
+const copy = <T>(v: T): (() => T) => () => structuredClone(v);
+
+export const configSchema = z.strictObject({
+  version: z.literal(CONFIG_VERSION, { error: `unsupported config version; this canton-mpc reads version ${CONFIG_VERSION}` }).default(CONFIG_VERSION),
+  canton: z
+    .strictObject({
+      version: z.string().regex(/^\d+\.\d+\.\d+(-[\w.]+)?$/, 'must be a release version such as 3.4.11').default(DEFAULT_CANTON_VERSION),
+      /** JVM heap for the Canton process, e.g. `4g` (`-Xmx`). */
+      jvmHeap: z
+        .string()
+        .regex(/^\d+[kmgKMG]$/, 'must be a JVM size such as 2g or 3072m')
+        .optional(),
+    })
+    .prefault({}),
+  /** Relative to the config file. */
+  stateDir: nonEmpty.default(DEFAULT_STATE_DIR),
+  portBase: port.default(DEFAULT_PORT_BASE),
+  /** Allow ports below 1024 (they need root or CAP_NET_BIND_SERVICE). */
+  allowPrivilegedPorts: z.boolean().default(false),
+  address: nonEmpty.default(DEFAULT_ADDRESS),
+  storage: storageKind.default('memory'),
+  synchronizer: z.strictObject({ name: nonEmpty.default('da') }).prefault({}),
+  sequencers: z.record(z.string(), orEmpty(sequencerSchema)).default(copy(DEFAULT_SEQUENCERS)),
+  mediators: z.record(z.string(), orEmpty(mediatorSchema)).default(copy(DEFAULT_MEDIATORS)),
+  participants: z.record(z.string(), orEmpty(participantSchema)).default(copy(DEFAULT_PARTICIPANTS)),
+  parties: z.record(z.string(), partySchema).default(copy(DEFAULT_PARTIES)),
+  users: z.record(z.string(), orEmpty(userSchema)).default(copy(DEFAULT_USERS)),
+  /** Relative to the config file. */
+  dars: z.array(nonEmpty).default(copy([DEFAULT_DAR])),
+  postgres: postgresSchema.prefault({}),
+  signer: signerSchema.optional(),
+  auth: authSchema.optional(),
+  tls: tlsSchema.optional(),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** The built-in defaults: the seed topology. */
+export function defaultConfig(): Config {
+  return configSchema.parse({});
+}
+
+export function durationToMs(d: number | string): number {
+  if (typeof d === 'number') return d;
+  const m = DURATION_RE.exec(d);
+  if (!m) throw new Error(`not a duration: ${d}`);
+  const n = Number(m[1]);
+  const unit = m[2];
+  return unit === 'ms' ? n : unit === 's' ? n * 1000 : unit === 'm' ? n * 60_000 : n * 3_600_000;
+}

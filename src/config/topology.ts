@@ -1,0 +1,149 @@
+/**
+ * Config → Topology: fills every derived value (ports, databases, user defaults, absolute paths).
+ * Pure. It assumes a config that passed `validateConfig`; on an invalid one it still returns a value
+ * but names may dangle.
+ */
+import { isAbsolute, join, resolve } from 'node:path';
+import type { CantonNode, NodeStorage, ParticipantNode, StorageKind, Topology, UserSpec, SignerSpec, AuthSpec, TlsSpec } from './types.js';
+import { derivePorts } from './ports.js';
+import { durationToMs, type Config } from './schema.js';
+
+export function toTopology(config: Config, projectDir: string): Topology {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(projectDir, p));
+  const ports = derivePorts(config);
+  const storageOf = (name: string, own: StorageKind | undefined): NodeStorage =>
+    (own ?? config.storage) === 'postgres' ? { type: 'postgres', database: `${config.postgres.databasePrefix}${name}` } : { type: 'memory' };
+  const address = (own: string | undefined) => own ?? config.address;
+
+  const topology: Topology = {
+    projectDir,
+    stateDir: abs(config.stateDir),
+    canton: { version: config.canton.version, ...(config.canton.jvmHeap ? { jvmHeap: config.canton.jvmHeap } : {}) },
+    synchronizer: { name: config.synchronizer.name },
+    storage: config.storage,
+    sequencers: Object.entries(config.sequencers).map(([name, n]) => ({
+      kind: 'sequencer',
+      name,
+      address: address(n.address),
+      storage: storageOf(name, n.storage),
+      ports: ports.sequencers[name]!,
+    })),
+    mediators: Object.entries(config.mediators).map(([name, n]) => ({
+      kind: 'mediator',
+      name,
+      address: address(n.address),
+      storage: storageOf(name, n.storage),
+      ports: ports.mediators[name]!,
+    })),
+    participants: Object.entries(config.participants).map(([name, n]) => ({
+      kind: 'participant',
+      name,
+      address: address(n.address),
+      storage: storageOf(name, n.storage),
+      ports: ports.participants[name]!,
+    })),
+    parties: Object.entries(config.parties).map(([name, p]) => ({ name, participant: p.participant })),
+    users: Object.entries(config.users).map(([id, u]) => userSpec(config, id, u)),
+    dars: config.dars.map(abs),
+    postgres: { ...config.postgres },
+  };
+  if (config.signer) topology.signer = signerSpec(config, abs);
+  if (config.auth) topology.auth = authSpec(config.auth, abs);
+  if (config.tls) topology.tls = tlsSpec(config.tls, abs);
+  return topology;
+}
+
+function userSpec(config: Config, id: string, u: Config['users'][string]): UserSpec {
+  const primary = u.primaryParty;
+  return {
+    id,
+    participant: u.participant ?? (primary ? config.parties[primary]?.participant : undefined) ?? '',
+    ...(primary ? { primaryParty: primary } : {}),
+    actAs: u.actAs ?? (primary ? [primary] : []),
+    readAs: u.readAs ?? (primary ? [primary] : []),
+    participantAdmin: u.participantAdmin,
+  };
+}
+
+/**
+ * Who the signer acts for. Defaults: party = the first party (on `participant` if that is set);
+ * participant = the party's host; user = the first user on that participant that may act as the party.
+ */
+export function signerTarget(config: Config): { participant?: string; party?: string; user?: string } {
+  const s = config.signer;
+  if (!s) return {};
+  const parties = Object.entries(config.parties);
+  const party = s.party ?? (s.participant ? parties.find(([, p]) => p.participant === s.participant)?.[0] : parties[0]?.[0]);
+  const participant = s.participant ?? (party ? config.parties[party]?.participant : undefined);
+  const user =
+    s.user ??
+    Object.entries(config.users)
+      .map(([id, u]) => userSpec(config, id, u))
+      .find((u) => u.participant === participant && party !== undefined && u.actAs.includes(party))?.id;
+  return { participant, party, user };
+}
+
+function signerSpec(config: Config, abs: (p: string) => string): SignerSpec {
+  const s = config.signer!;
+  const target = signerTarget(config);
+  return {
+    command: s.command,
+    args: s.args,
+    ...(s.cwd ? { cwd: abs(s.cwd) } : {}),
+    env: s.env,
+    ...(s.health ? { health: { url: s.health.url, timeoutMs: durationToMs(s.health.timeout) } } : {}),
+    ...(s.secretsFile ? { secretsFile: abs(s.secretsFile) } : {}),
+    passEnv: s.passEnv,
+    participant: target.participant ?? '',
+    party: target.party ?? '',
+    user: target.user ?? '',
+  };
+}
+
+function authSpec(a: NonNullable<Config['auth']>, abs: (p: string) => string): AuthSpec {
+  return 'certificate' in a ? { ...a, certificate: abs(a.certificate) } : { ...a };
+}
+
+function tlsSpec(t: NonNullable<Config['tls']>, abs: (p: string) => string): TlsSpec {
+  return {
+    certChainFile: abs(t.certChainFile),
+    privateKeyFile: abs(t.privateKeyFile),
+    ...(t.trustCollectionFile ? { trustCollectionFile: abs(t.trustCollectionFile) } : {}),
+    clientAuth: t.clientAuth,
+  };
+}
+
+/** `--storage`: every node uses that storage, whatever the file says per node. */
+export function withStorage(topology: Topology, kind: StorageKind): Topology {
+  const set = <T extends CantonNode>(n: T): T => ({
+    ...n,
+    storage: kind === 'postgres' ? { type: 'postgres', database: `${topology.postgres.databasePrefix}${n.name}` } : { type: 'memory' },
+  });
+  return {
+    ...topology,
+    storage: kind,
+    sequencers: topology.sequencers.map(set),
+    mediators: topology.mediators.map(set),
+    participants: topology.participants.map(set),
+  };
+}
+
+export function allNodes(topology: Topology): CantonNode[] {
+  return [...topology.sequencers, ...topology.mediators, ...topology.participants];
+}
+
+/** Where a client reaches a node bound to `address` (a wildcard bind is reached on loopback). */
+export function connectAddress(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::' || address === '[::]') return '::1';
+  return address;
+}
+
+export function jsonApiUrl(p: ParticipantNode): string {
+  const host = connectAddress(p.address);
+  return `http://${host.includes(':') ? `[${host}]` : host}:${p.ports.json}`;
+}
+
+export function statePath(topology: Topology, ...parts: string[]): string {
+  return join(topology.stateDir, ...parts);
+}
