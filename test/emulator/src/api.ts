@@ -3,7 +3,8 @@
 // interpreter binds arguments to them like scalac and rejects unknown names.
 //   'name'   required          'name?'  has a default
 //   '=>name' by-name (lazy)    '*name'  varargs
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, resolve as resolvePath } from 'node:path';
 import type { NodeKind } from './config.js';
 import {
   type V, type VO, dur, enumV, group, is, isVO, node, opt, party, pid, posint, rec, seq, show, sid, tuple,
@@ -142,6 +143,12 @@ const participant: Record<string, Cmd> = {
   }),
   'synchronizers.active': cmd(['synchronizerAlias'], async (rt, s, a) => Boolean(await rpc(rt, self(s), 'participant.active', { alias: str(a.synchronizerAlias) })), 'boolean'),
   'synchronizers.is_connected': cmd(['synchronizerAlias'], async (rt, s, a) => Boolean(await rpc(rt, self(s), 'participant.is_connected', { alias: str(a.synchronizerAlias) })), 'boolean'),
+  'synchronizers.is_registered': cmd(['synchronizerAlias'], async (rt, s, a) => Boolean(await rpc(rt, self(s), 'participant.is_registered', { alias: str(a.synchronizerAlias) })), 'boolean'),
+  'synchronizers.config': cmd(['synchronizerAlias'], async (rt, s, a) => {
+    const alias = str(a.synchronizerAlias);
+    const reg = ((await rpc(rt, self(s), 'participant.list_registered')) as Array<Record<string, unknown>>).find((c) => c.synchronizerAlias === alias);
+    return opt(reg ? rec('SynchronizerConnectionConfig', { synchronizerAlias: alias, manualConnect: Boolean(reg.manualConnect), priority: 0 }) : undefined);
+  }, 'opt'),
   'synchronizers.list_connected': cmd([], async (rt, s) => seq(((await rpc(rt, self(s), 'participant.list_connected')) as Array<Record<string, string>>)
     .map((c) => rec('ListConnectedSynchronizersResult', { synchronizerAlias: c.synchronizerAlias!, synchronizerId: sid(c.synchronizerId!), physicalSynchronizerId: sid(c.physicalSynchronizerId!), healthy: true }))), 'seq'),
   'synchronizers.list_registered': cmd([], async (rt, s) => seq(((await rpc(rt, self(s), 'participant.list_registered')) as Array<Record<string, unknown>>)
@@ -166,8 +173,15 @@ const participant: Record<string, Cmd> = {
   'parties.enable': cmd(['name', 'namespace?', 'synchronizer?', 'synchronizeParticipants?', 'synchronize?'], async (rt, s, a) =>
     party(String(await rpc(rt, self(s), 'participant.parties.enable', { name: str(a.name, 'name'), synchronizer: a.synchronizer === undefined ? null : is(a.synchronizer, 'opt') ? ('v' in a.synchronizer ? str(a.synchronizer.v as V) : null) : str(a.synchronizer) }))), 'party'),
   'parties.list': cmd(['filterParty?', 'filterParticipant?', 'synchronizerIds?', 'asOf?', 'limit?'], async (rt, s, a) =>
-    seq(((await rpc(rt, self(s), 'participant.parties.list', { filterParty: a.filterParty === undefined ? '' : str(a.filterParty) })) as Array<Record<string, unknown>>)
-      .map((p) => rec('ListPartiesResult', { party: party(String(p.party)), participants: seq((p.participants as Array<Record<string, string>>).map((h) => rec('ParticipantSynchronizers', { participant: pid(h.participantUid!), permission: enumV('ParticipantPermission', h.permission!) }))) }))), 'seq'),
+    listParties(rt, self(s), optStr(a.filterParty), optStr(a.filterParticipant), a.limit), 'seq'),
+  // hosted = list filtered to this participant (PartiesAdministration: filterParticipant = participantId.filterString).
+  'parties.hosted': cmd(['filterParty?', 'synchronizerIds?', 'asOf?', 'limit?'], async (rt, s, a) =>
+    listParties(rt, self(s), optStr(a.filterParty), String(await rpc(rt, self(s), 'id')), a.limit), 'seq'),
+  'parties.find': cmd(['filterParty'], async (rt, s, a) => {
+    const found = items(await listParties(rt, self(s), str(a.filterParty, 'filterParty'), '', undefined));
+    if (found.length !== 1) fail(`Found ${found.length} parties matching "${str(a.filterParty)}": expected exactly one`);
+    return ((found[0] as VO).f as Record<string, V>).party!;
+  }, 'party'),
   'dars.upload': cmd(DAR_UPLOAD, async (rt, s, a) => {
     const path = str(a.path, 'path');
     return String(await rpc(rt, self(s), 'participant.dars.upload', { name: path, bytes: await readDar(path) }));
@@ -194,6 +208,23 @@ const participant: Record<string, Cmd> = {
   'pruning.set_schedule': cmd(['cron', 'maxDuration', 'retention'], async (rt, s, a) => { await rpc(rt, self(s), 'participant.pruning.set_schedule', { cron: str(a.cron), maxDuration: ms(a.maxDuration), retention: ms(a.retention) }); return null; }),
   'pruning.clear_schedule': cmd([], async (rt, s) => { await rpc(rt, self(s), 'participant.pruning.clear_schedule'); return null; }),
 };
+
+const optStr = (v: V | undefined): string => (v === undefined ? '' : str(v));
+
+async function listParties(rt: Rt, node: string, filterParty: string, filterParticipant: string, limit: V | undefined): Promise<VO> {
+  const rows = (await rpc(rt, node, 'participant.parties.list', { filterParty, filterParticipant })) as Array<Record<string, unknown>>;
+  const byParty = new Map<string, Array<Record<string, string>>>();
+  for (const p of rows) byParty.set(String(p.party), [...(byParty.get(String(p.party)) ?? []), ...(p.participants as Array<Record<string, string>>)]);
+  const out = [...byParty].map(([id, hs]) => rec('ListPartiesResult', {
+    party: party(id),
+    participants: seq(hs.map((h) => rec('ParticipantSynchronizers', { participant: pid(h.participantUid!), permission: enumV('ParticipantPermission', h.permission!) }))),
+  }));
+  return seq(limit === undefined ? out : out.slice(0, int(limit)));
+}
+
+async function fileInfo(path: string): Promise<{ file: boolean; dir: boolean; size: number } | null> {
+  try { const st = await stat(path); return { file: st.isFile(), dir: st.isDirectory(), size: st.size }; } catch { return null; }
+}
 
 function retry(rt: Rt, timeoutMs: number, maxWaitMs: number, cond: V, failure: V | undefined): Promise<V> {
   const deadline = Date.now() + timeoutMs;
@@ -273,10 +304,14 @@ export const API: Record<string, Record<string, Cmd>> = {
   'static:ParticipantPermission': {
     Submission: prop(() => enumV('ParticipantPermission', 'Submission')), Confirmation: prop(() => enumV('ParticipantPermission', 'Confirmation')), Observation: prop(() => enumV('ParticipantPermission', 'Observation')),
   },
+  // `new java.io.File(path).isFile`: the few JDK members scripts use to look at the console host.
+  'static:java': {
+    'io.File': cmd(['pathname'], (_rt, _s, a) => ({ k: 'file', path: str(a.pathname, 'pathname') }), 'file'),
+  },
   'static:SynchronizerAlias': { tryCreate: cmd(['str'], (_rt, _s, a) => str(a.str), 'string') },
   global: {
-    println: cmd(['x?'], (rt, _s, a) => { rt.host.print(a.x === undefined ? '' : show(a.x)); return null; }),
-    print: cmd(['x'], (rt, _s, a) => { rt.host.print(show(a.x!)); return null; }),
+    println: cmd(['x?'], (rt, _s, a) => { rt.host.print(a.x === undefined ? '' : show(a.x)); return null; }, 'unit'),
+    print: cmd(['x'], (rt, _s, a) => { rt.host.print(show(a.x!)); return null; }, 'unit'),
     Seq: cmd(['*elems'], (_rt, _s, a) => seq(items(a.elems)), 'seq'),
     List: cmd(['*elems'], (_rt, _s, a) => seq(items(a.elems)), 'seq'),
     Set: cmd(['*elems'], (_rt, _s, a) => { const out: V[] = []; for (const x of items(a.elems)) if (!out.some((y) => JSON.stringify(y) === JSON.stringify(x))) out.push(x); return seq(out, true); }, 'seq'),
@@ -289,10 +324,26 @@ export const API: Record<string, Record<string, Cmd>> = {
     nonEmpty: prop((_rt, s) => (s as string).length > 0, 'boolean'), toString: prop((_rt, s) => s, 'string'), trim: prop((_rt, s) => (s as string).trim(), 'string'),
     contains: cmd(['elem'], (_rt, s, a) => (s as string).includes(str(a.elem)), 'boolean'),
     startsWith: cmd(['prefix'], (_rt, s, a) => (s as string).startsWith(str(a.prefix)), 'boolean'),
+    endsWith: cmd(['suffix'], (_rt, s, a) => (s as string).endsWith(str(a.suffix)), 'boolean'),
+    stripPrefix: cmd(['prefix'], (_rt, s, a) => { const p = str(a.prefix); return (s as string).startsWith(p) ? (s as string).slice(p.length) : s; }, 'string'),
+    stripSuffix: cmd(['suffix'], (_rt, s, a) => { const p = str(a.suffix); return p !== '' && (s as string).endsWith(p) ? (s as string).slice(0, -p.length) : s; }, 'string'),
+    toLowerCase: prop((_rt, s) => (s as string).toLowerCase(), 'string'), toUpperCase: prop((_rt, s) => (s as string).toUpperCase(), 'string'),
+    // String.split takes a regex in Scala; the emulator takes it literally unless it is a plain character class.
+    split: cmd(['regex'], (_rt, s, a) => seq((s as string).split(new RegExp(str(a.regex)))), 'seq'),
   },
   number: {
     ...Object.fromEntries(Object.entries(durUnits).map(([u, m]) => [u, prop((_rt, s) => dur((s as number) * m), 'dur')])),
     toString: prop((_rt, s) => String(s), 'string'), toInt: prop((_rt, s) => s, 'number'), toLong: prop((_rt, s) => s, 'number'),
+  },
+  file: {
+    isFile: prop(async (_rt, s) => (await fileInfo(String((s as VO).path)))?.file === true, 'boolean'),
+    isDirectory: prop(async (_rt, s) => (await fileInfo(String((s as VO).path)))?.dir === true, 'boolean'),
+    exists: prop(async (_rt, s) => (await fileInfo(String((s as VO).path))) !== null, 'boolean'),
+    length: prop(async (_rt, s) => (await fileInfo(String((s as VO).path)))?.size ?? 0, 'number'),
+    getName: prop((_rt, s) => basename(String((s as VO).path)), 'string'),
+    getPath: prop((_rt, s) => String((s as VO).path), 'string'),
+    getAbsolutePath: prop((_rt, s) => resolvePath(String((s as VO).path)), 'string'),
+    toString: prop((_rt, s) => String((s as VO).path), 'string'),
   },
   boolean: { toString: prop((_rt, s) => String(s), 'string') },
   dur: { toString: prop((_rt, s) => show(s), 'string'), toMillis: prop((_rt, s) => Number((s as VO).ms), 'number') },
@@ -323,6 +374,12 @@ export const API: Record<string, Record<string, Cmd>> = {
     find: cmd(['p'], async (rt, s, a) => { for (const m of items(s)) if ((await rt.apply(a.p!, [m])) === true) return opt(m); return opt(undefined); }, 'opt'),
     contains: cmd(['elem'], (_rt, s, a) => items(s).some((x) => JSON.stringify(x) === JSON.stringify(a.elem)), 'boolean'),
     headOption: prop((_rt, s) => opt(items(s)[0]), 'opt'),
+    lastOption: prop((_rt, s) => opt(items(s).at(-1)), 'opt'),
+    flatMap: cmd(['f'], async (rt, s, a) => { const out: V[] = []; for (const m of items(s)) { const r = await rt.apply(a.f!, [m]); out.push(...(is(r, 'opt') ? ('v' in r ? [r.v as V] : []) : items(r))); } return seq(out); }, 'seq'),
+    count: cmd(['p'], async (rt, s, a) => { let n = 0; for (const m of items(s)) if ((await rt.apply(a.p!, [m])) === true) n++; return n; }, 'number'),
+    distinct: prop((_rt, s) => { const out: V[] = []; for (const x of items(s)) if (!out.some((y) => JSON.stringify(y) === JSON.stringify(x))) out.push(x); return seq(out); }, 'seq'),
+    take: cmd(['n'], (_rt, s, a) => seq(items(s).slice(0, int(a.n))), 'seq'),
+    drop: cmd(['n'], (_rt, s, a) => seq(items(s).slice(int(a.n))), 'seq'),
     mkString: cmd(['sep?'], (_rt, s, a) => items(s).map(show).join(a.sep === undefined ? '' : str(a.sep)), 'string'),
     toSet: prop((_rt, s) => seq(items(s), true), 'seq'), toList: prop((_rt, s) => seq(items(s)), 'seq'), toSeq: prop((_rt, s) => seq(items(s)), 'seq'),
   },
@@ -330,6 +387,14 @@ export const API: Record<string, Record<string, Cmd>> = {
     isDefined: prop((_rt, s) => 'v' in (s as VO), 'boolean'), nonEmpty: prop((_rt, s) => 'v' in (s as VO), 'boolean'), isEmpty: prop((_rt, s) => !('v' in (s as VO)), 'boolean'),
     get: prop((_rt, s) => ('v' in (s as VO) ? ((s as VO).v as V) : fail('None.get'))),
     getOrElse: cmd(['=>default'], (rt, s, a) => ('v' in (s as VO) ? ((s as VO).v as V) : rt.force(a.default!))),
+    orElse: cmd(['=>alternative'], (rt, s, a) => ('v' in (s as VO) ? s : rt.force(a.alternative!)), 'opt'),
+    map: cmd(['f'], async (rt, s, a) => ('v' in (s as VO) ? opt(await rt.apply(a.f!, [(s as VO).v as V])) : s), 'opt'),
+    foreach: cmd(['f'], async (rt, s, a) => { if ('v' in (s as VO)) await rt.apply(a.f!, [(s as VO).v as V]); return null; }),
+    exists: cmd(['p'], async (rt, s, a) => 'v' in (s as VO) && (await rt.apply(a.p!, [(s as VO).v as V])) === true, 'boolean'),
+    forall: cmd(['p'], async (rt, s, a) => !('v' in (s as VO)) || (await rt.apply(a.p!, [(s as VO).v as V])) === true, 'boolean'),
+    contains: cmd(['elem'], (_rt, s, a) => 'v' in (s as VO) && JSON.stringify((s as VO).v) === JSON.stringify(a.elem), 'boolean'),
+    toList: prop((_rt, s) => seq('v' in (s as VO) ? [(s as VO).v as V] : []), 'seq'),
+    size: prop((_rt, s) => ('v' in (s as VO) ? 1 : 0), 'number'),
   },
   tuple: {
     _1: prop((_rt, s) => ((s as VO).items as V[])[0] ?? null), _2: prop((_rt, s) => ((s as VO).items as V[])[1] ?? null), _3: prop((_rt, s) => ((s as VO).items as V[])[2] ?? null),

@@ -77,15 +77,35 @@ class Parser {
     return { t: 'expr', e: this.expr(), line: t.line, col: t.col };
   }
 
-  /** Type ascriptions are ignored: `val x: Seq[PartyId] = …`. */
+  /** Types are skipped, not checked: `val x: Seq[PartyId] = …`, `Seq[Int]()`, `(x: Int) => …`. */
   private skipType(): void {
     let depth = 0;
     while (this.peek().kind !== 'eof') {
-      if (depth === 0 && (this.isOp('=') || this.isOp(')') || this.isOp(','))) return;
+      if (depth === 0 && (this.isOp('=') || this.isOp(')') || this.isOp(',') || this.isOp(']'))) return;
       if (this.isOp('[') || this.isOp('(')) depth++;
-      if (this.isOp(']') || (this.isOp(')') && depth > 0)) depth--;
+      if (this.isOp(']') || this.isOp(')')) depth--;
       this.next();
     }
+  }
+
+  /** At `(`: `(a, b: T) => …` or `() => …` is a lambda's parameter list; anything else is not (restores). */
+  private lambdaParams(): string[] | undefined {
+    const start = this.i;
+    this.next();
+    const params: string[] = [];
+    while (!this.isOp(')')) {
+      const t = this.peek();
+      if (t.kind !== 'ident' && !this.isOp('_')) { this.i = start; return undefined; }
+      this.next();
+      params.push(t.text);
+      if (this.isOp(':')) { this.next(); this.skipType(); }
+      if (this.isOp(',')) { this.next(); continue; }
+      if (!this.isOp(')')) { this.i = start; return undefined; }
+    }
+    this.next();
+    if (!this.isOp('=>')) { this.i = start; return undefined; }
+    this.next();
+    return params;
   }
 
   expr(): Expr {
@@ -98,11 +118,16 @@ class Parser {
     if (t.kind === 'ident' && t.text === 'if') {
       this.next(); this.expectOp('(');
       const cond = this.expr(); this.expectOp(')');
+      while (this.peek().kind === 'nl') this.next(); // newlines are allowed between the condition and the branch
       const then = this.expr();
       let k = 0; while (this.peek(k).kind === 'nl') k++;
       const p = this.peek(k);
       let els: Expr | undefined;
-      if (p.kind === 'ident' && p.text === 'else') { this.i += k + 1; els = this.expr(); }
+      if (p.kind === 'ident' && p.text === 'else') {
+        this.i += k + 1;
+        while (this.peek().kind === 'nl') this.next();
+        els = this.expr();
+      }
       return { t: 'if', cond, then, else: els, line: t.line, col: t.col };
     }
     return this.binary(0);
@@ -127,6 +152,8 @@ class Parser {
   }
 
   private postfix(e: Expr): Expr {
+    // scalac: a block expression `{ … }` (like `if`) takes no argument list until a member is selected.
+    let applicable = e.t !== 'block';
     for (;;) {
       const t = this.peek();
       if (this.isOp('.')) {
@@ -134,6 +161,9 @@ class Parser {
         const n = this.next();
         if (n.kind !== 'ident') this.fail('identifier expected', n);
         e = { t: 'sel', obj: e, name: n.text, line: n.line, col: n.col };
+        applicable = true;
+      } else if (!applicable) {
+        return e;
       } else if (this.isOp('[') && (e.t === 'id' || e.t === 'sel')) {
         this.next(); this.skipType(); this.expectOp(']'); // type arguments: Seq[PartyId](…)
       } else if (this.isOp('(')) {
@@ -198,17 +228,13 @@ class Parser {
     }
     if (this.isOp('_')) { this.next(); return { t: 'id', name: '_', line: t.line, col: t.col }; }
     if (this.isOp('(')) {
+      const params = this.lambdaParams();
+      if (params) return { t: 'lambda', params, body: this.expr(), line: t.line, col: t.col };
       this.next();
       if (this.isOp(')')) { this.next(); return { t: 'lit', v: null, line: t.line, col: t.col }; } // ()
       const items = [this.expr()];
       while (this.isOp(',')) { this.next(); if (this.isOp(')')) break; items.push(this.expr()); }
       this.expectOp(')');
-      if (items.length === 1 && this.isOp('=>')) {
-        const p = items[0]!;
-        if (p.t !== 'id') this.fail('identifier expected');
-        this.next();
-        return { t: 'lambda', params: [p.name], body: this.expr(), line: t.line, col: t.col };
-      }
       return items.length === 1 ? items[0]! : { t: 'tuple', items, line: t.line, col: t.col };
     }
     if (this.isOp('{')) return this.blockExpr();

@@ -14,6 +14,7 @@ export const faults = {
   neverReady: env.CANTON_EMULATOR_NEVER_READY !== undefined && env.CANTON_EMULATOR_NEVER_READY !== '' && env.CANTON_EMULATOR_NEVER_READY !== '0',
   requestLog: env.CANTON_EMULATOR_REQUEST_LOG || undefined,
   argvLog: env.CANTON_EMULATOR_ARGV_LOG || undefined,
+  consoleLog: env.CANTON_EMULATOR_CONSOLE_LOG || undefined,
 };
 
 // mulberry32: tiny, seedable, good enough to make "20 % of requests fail" deterministic in tests.
@@ -44,4 +45,12 @@ export function recordArgv(argv: string[]): void {
   try {
     writeFileSync(faults.argvLog, JSON.stringify({ argv, cwd: process.cwd(), env: Object.keys(env).sort(), jvmProps }) + '\n');
   } catch { /* ignore */ }
+}
+
+/** One line per console operation a node executed (name only: arguments may hold DAR bytes). */
+export function recordConsoleOp(node: string, op: string, ok: boolean): void {
+  if (!faults.consoleLog) return;
+  try {
+    appendFileSync(faults.consoleLog, JSON.stringify({ ts: new Date().toISOString(), node, op, ok }) + '\n');
+  } catch { /* test-only aid */ }
 }

@@ -94,6 +94,7 @@ export function check(stmts: Stmt[], nodeNames: Map<string, string>): void {
         const f = expr(e.fn, sc, true);
         let c = f?.cmd;
         if (c && curried && c.alt) c = c.alt;
+        if (!c && f && NOT_CALLABLE.has(f.kind)) throw new CompileError(loc(e, `${f.kind === 'unit' ? 'Unit' : f.kind === 'boolean' ? 'Boolean' : 'Int'} does not take parameters`));
         if (!c || !f) { for (const a of e.args) expr(a.value, sc); return null; }
         const b = bind(f.path.join('.'), c.params ?? [], e.args, e);
         for (const [, es] of b) for (const x of es) expr(x, sc);
@@ -103,12 +104,26 @@ export function check(stmts: Stmt[], nodeNames: Map<string, string>): void {
       case 'tuple': for (const x of e.items) expr(x, sc); return { kind: 'tuple', path: [] };
       case 'lambda': { const inner = new Map(sc); for (const p of e.params) inner.set(p, null); expr(e.body, inner); return null; }
       case 'block': return walkStmts(e.stmts, new Map(sc));
-      case 'bin': expr(e.l, sc); expr(e.r, sc); return e.op === '->' ? { kind: 'tuple', path: [] } : null;
-      case 'un': expr(e.e, sc); return null;
+      case 'bin': {
+        const l = autoApply(expr(e.l, sc), e), r = autoApply(expr(e.r, sc), e);
+        return binType(e.op, l?.kind, r?.kind);
+      }
+      case 'un': { const t = autoApply(expr(e.e, sc), e); return e.op === '!' ? BOOL : t?.kind === 'number' ? t : null; }
       case 'if': expr(e.cond, sc); expr(e.then, sc); if (e.else) expr(e.else, sc); return null;
     }
   };
   walkStmts(stmts, scope);
+}
+
+const BOOL: T = { kind: 'boolean', path: [] };
+const NOT_CALLABLE = new Set(['unit', 'boolean', 'number']);
+/** Result type of an infix operator, as far as the checker needs it to check member selections on it. */
+function binType(op: string, l: string | undefined, r: string | undefined): T {
+  if (op === '->') return { kind: 'tuple', path: [] };
+  if (['==', '!=', '<', '>', '<=', '>=', '&&', '||'].includes(op)) return BOOL;
+  if (op === '+' && (l === 'string' || r === 'string')) return { kind: 'string', path: [] };
+  if (l === 'number' && r === 'number') return { kind: 'number', path: [] };
+  return null;
 }
 
 function describe(e: Expr, ty: T): string {

@@ -4,7 +4,13 @@
 // written the usual way, including method chains continued on the next line with a leading `.`.
 
 export type TokKind = 'ident' | 'num' | 'str' | 'interp' | 'op' | 'nl' | 'eof';
-export interface Tok { kind: TokKind; text: string; line: number; col: number; value?: unknown }
+export interface Tok {
+  kind: TokKind; text: string; line: number; col: number; value?: unknown;
+  /** nl: the line it ends held no token and no comment (a blank line). */
+  empty?: boolean;
+  /** `}` / `)`: whether an argument list may follow (`f { … }(x)` yes; `if (c)` and a `{ block }` no). */
+  applicable?: boolean;
+}
 export type InterpPart = { lit: string } | { expr: string; line: number; col: number };
 
 export class ScriptSyntaxError extends Error {
@@ -17,12 +23,13 @@ const NO_START = new Set(['.', ')', ']', '}', ',', '=>', '->', '==', '!=', '&&',
 
 export function tokenize(src: string): Tok[] {
   const raw: Tok[] = [];
-  let i = 0, line = 1, col = 1;
+  let i = 0, line = 1, col = 1, lineHasContent = false;
   const adv = (n: number) => { for (let k = 0; k < n; k++) { if (src[i] === '\n') { line++; col = 1; } else col++; i++; } };
   while (i < src.length) {
     const c = src[i]!;
-    if (c === '\n') { raw.push({ kind: 'nl', text: '\n', line, col }); adv(1); continue; }
+    if (c === '\n') { raw.push({ kind: 'nl', text: '\n', line, col, empty: !lineHasContent }); lineHasContent = false; adv(1); continue; }
     if (c === ' ' || c === '\t' || c === '\r') { adv(1); continue; }
+    lineHasContent = true;
     if (src.startsWith('//', i)) { while (i < src.length && src[i] !== '\n') adv(1); continue; }
     if (src.startsWith('/*', i)) {
       const end = src.indexOf('*/', i + 2);
@@ -127,25 +134,48 @@ function readInterp(src: string, start: number, line: number, col: number): { pa
   return { parts, len: j + 1 - start };
 }
 
+// Reserved words after which `{` / `(` start something new rather than an argument list.
+const KEYWORDS = new Set(['if', 'else', 'while', 'for', 'do', 'try', 'catch', 'finally', 'yield', 'match', 'val', 'var', 'def', 'new', 'return', 'throw', 'import', 'case', 'lazy', 'type', 'class', 'object', 'trait', 'extends', 'with']);
+
+/** scalac's canApply: whether an argument list or argument block may follow this token. */
+function canApply(t: Tok | undefined): boolean {
+  if (!t) return false;
+  if (t.kind === 'ident') return !KEYWORDS.has(t.text);
+  if (t.kind === 'str' || t.kind === 'num' || t.kind === 'interp') return true;
+  return t.kind === 'op' && (t.text === ']' || t.text === '_' || ((t.text === ')' || t.text === '}') && t.applicable === true));
+}
+
 function inferNewlines(raw: Tok[]): Tok[] {
   const out: Tok[] = [];
-  const stack: string[] = [];
+  const stack: Array<{ text: string; applicable: boolean }> = [];
   for (let i = 0; i < raw.length; i++) {
     const t = raw[i]!;
-    if (t.kind === 'op' && (t.text === '(' || t.text === '[' || t.text === '{')) stack.push(t.text);
-    if (t.kind === 'op' && (t.text === ')' || t.text === ']' || t.text === '}')) stack.pop();
+    if (t.kind === 'op' && (t.text === '(' || t.text === '[' || t.text === '{')) {
+      const prev = out[out.length - 1];
+      // `(…)` is applicable unless it is the condition of if/while/for; `{…}` only as an argument block.
+      const applicable = t.text === '(' ? !(prev?.kind === 'ident' && KEYWORDS.has(prev.text)) : canApply(prev);
+      stack.push({ text: t.text, applicable });
+    }
+    if (t.kind === 'op' && (t.text === ')' || t.text === ']' || t.text === '}')) {
+      const open = stack.pop();
+      t.applicable = open?.applicable === true;
+    }
     if (t.kind !== 'nl') { out.push(t); continue; }
-    const top = stack[stack.length - 1];
+    const top = stack[stack.length - 1]?.text;
     if (top === '(' || top === '[') continue;
     const prev = out[out.length - 1];
     let k = i + 1;
     while (raw[k]?.kind === 'nl') k++;
     const next = raw[k]!;
+    // a line holding nothing (not even a comment) between the two tokens: Scala's double newline
+    const blankBetween = raw.slice(i + 1, k).some((x) => x.empty === true);
     if (!prev || prev.kind === 'nl') continue;
     if (prev.kind === 'op' && NO_END.has(prev.text)) continue;
     if (next.kind === 'op' && NO_START.has(next.text)) continue;
     if (next.kind === 'ident' && (next.text === 'else' || next.text === 'match')) continue;
-    if (next.kind === 'op' && next.text === '{' && prev.kind === 'op' && prev.text === ')') continue; // f(args)\n{ block }
+    // A single newline before `{` continues the expression when an argument block may follow:
+    // `f(args)\n{ block }` is `f(args)({ block })`, as scalac reads it; a blank line separates them.
+    if (next.kind === 'op' && next.text === '{' && !blankBetween && canApply(prev)) continue;
     out.push(t);
   }
   return out;

@@ -4,6 +4,7 @@
 import type { Env } from './env.js';
 import { PROTOCOL_VERSION } from './env.js';
 import { CantonError } from './errors.js';
+import { recordConsoleOp } from './faults.js';
 import type { RightJson, UserRec } from './state.js';
 
 type A = Record<string, unknown>;
@@ -59,6 +60,7 @@ export const OPS: Record<string, Op> = {
     return !!c && c.connected && env.topologyOf(c.sequencer) !== null;
   },
   'participant.is_connected': (env, node, a) => env.participant(node).connections[s(a.alias)]?.connected === true,
+  'participant.is_registered': (env, node, a) => env.participant(node).connections[s(a.alias)] !== undefined,
   'participant.list_connected': (env, node) => Object.values(env.participant(node).connections).filter((c) => c.connected)
     .map((c) => ({ synchronizerAlias: c.alias, synchronizerId: c.synchronizerId, physicalSynchronizerId: env.topologyOf(c.sequencer)?.physicalId ?? c.synchronizerId, healthy: true })),
   'participant.list_registered': (env, node) => Object.values(env.participant(node).connections).map((c) => ({ synchronizerAlias: c.alias, synchronizerId: c.synchronizerId, manualConnect: c.manualConnect, connected: c.connected })),
@@ -91,6 +93,7 @@ export const OPS: Record<string, Op> = {
     for (const t of env.registeredTopologies(p)) {
       for (const m of Object.values(t.partyToParticipant)) {
         if (a.filterParty && !m.party.startsWith(s(a.filterParty))) continue;
+        if (a.filterParticipant && !m.participants.some((h) => h.participantUid.startsWith(s(a.filterParticipant)))) continue;
         out.push({ party: m.party, synchronizerId: t.synchronizerId, threshold: m.threshold, participants: m.participants });
       }
     }
@@ -121,13 +124,15 @@ export const OPS: Record<string, Op> = {
 };
 
 /** Ops that only read state; everything else is persisted after it ran. */
-export const READ_ONLY = new Set(['health.status', 'id', 'participant.active', 'participant.is_connected', 'participant.list_connected', 'participant.list_registered', 'participant.id_of', 'participant.parties.list', 'participant.dars.list', 'participant.ledger_end', 'participant.users.get', 'participant.users.list', 'participant.users.rights.list', 'participant.pruning.get_schedule']);
+export const READ_ONLY = new Set(['health.status', 'id', 'participant.active', 'participant.is_connected', 'participant.is_registered', 'participant.list_connected', 'participant.list_registered', 'participant.id_of', 'participant.parties.list', 'participant.dars.list', 'participant.ledger_end', 'participant.users.get', 'participant.users.list', 'participant.users.rights.list', 'participant.pruning.get_schedule']);
 
 export async function runOp(env: Env, node: string, op: string, args: A): Promise<unknown> {
   const f = OPS[op];
   if (!f) throw new CantonError('UNKNOWN_OPERATION', 8, `unknown console operation ${op}`);
   if (!env.docs.has(node)) throw new CantonError('NODE_NOT_FOUND', 11, `${node} is not a node of this process`);
-  const r = f(env, node, args);
+  let r: unknown;
+  try { r = f(env, node, args); } catch (e) { recordConsoleOp(node, op, false); throw e; }
+  recordConsoleOp(node, op, true);
   if (!READ_ONLY.has(op)) await env.save();
   return r;
 }
