@@ -64,17 +64,17 @@ export function bootstrapSlots(t: Topology, opts: BootstrapOptions): Record<stri
   const waitActive = participants.map((p) => `utils.retry_until_true { ${p}.synchronizers.active(${sync}) }`).join('\n');
 
   const parties = t.parties
-    .map((party) => {
+    .map((party, i) => {
       const p = scalaIdent(party.participant);
       const name = scalaString(party.name);
       const line = scalaString(`${PARTY_LINE_PREFIX}${JSON.stringify(party.name)} `);
+      const v = `party${i + 1}`;
       // `hosted` filters by prefix; keep only the exact hint (`Issuer::…`, not `IssuerX::…`).
+      // One `val` per party rather than a `{ … }` block: a block after a line ending in `)` would be
+      // read by scalac as an argument list of that line.
       return [
-        '{',
-        `  val existing = ${p}.parties.hosted(filterParty = ${name}).map(_.party).filter(id => s"\${id.toLf}".startsWith(${name} + "::"))`,
-        `  val party = existing.headOption.getOrElse(${p}.parties.enable(${name}))`,
-        `  println(${line} + party.toLf)`,
-        '}',
+        `val ${v} = ${p}.parties.hosted(filterParty = ${name}).map(_.party).filter(id => s"\${id.toLf}".startsWith(${name} + "::")).headOption.getOrElse(${p}.parties.enable(${name}))`,
+        `println(${line} + ${v}.toLf)`,
       ].join('\n');
     })
     .join('\n');

@@ -8,7 +8,7 @@ import getPort from 'get-port';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadProject } from '../../src/config/load.js';
 import { parsePartyLines, portsFilePath, renderProject, writeRendered } from '../../src/render/index.js';
-import { distribution, FAKE_DAR, readIf, spawnCanton, waitFor, type Running } from '../emulator/harness.js';
+import { distribution, FAKE_DAR, portsFileComplete, readIf, spawnCanton, waitFor, type Running } from '../emulator/harness.js';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
 
 const DAR_REL = '.daml/dist/canton-mpc-poc-0.2.0.dar';
@@ -61,7 +61,7 @@ async function startDaemon(p: Project, env: NodeJS.ProcessEnv = {}): Promise<Run
   await distribution(); // packed once per process; not part of the start time
   const t0 = Date.now();
   const r = await spawnCanton(['daemon', '-c', p.conf, '--bootstrap', p.bootstrap, '--no-tty'], { cwd: p.dir, env });
-  await waitFor(() => existsSync(p.portsFile) || r.proc.exitCode !== null, 20_000, 'ports file');
+  await waitFor(() => portsFileComplete(p.portsFile) || r.proc.exitCode !== null, 20_000, 'ports file');
   const startMs = Date.now() - t0;
   if (!existsSync(p.portsFile)) {
     throw new Error(`daemon exited (${r.proc.exitCode}) before writing the ports file:\n${r.out()}\n${r.err()}\n${readIf(join(p.dir, 'log', 'canton.log')) ?? ''}`);

@@ -64,6 +64,16 @@ export async function waitFor<T>(f: () => T | undefined | false | Promise<T | un
   }
 }
 
+/** Canton writes the ports file in place, so a reader can see it half-written: wait for valid JSON. */
+export function portsFileComplete(p: string): boolean {
+  try {
+    JSON.parse(readFileSync(p, 'utf8'));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const readIf = (p: string): string | undefined => (existsSync(p) ? readFileSync(p, 'utf8') : undefined);
 
 export interface Ports { seqPublic: number; seqAdmin: number; medAdmin: number; p: Array<{ ledger: number; admin: number; json: number }> }
@@ -137,7 +147,7 @@ export async function startDaemon(o: { bootstrap?: string | null; env?: NodeJS.P
   const r = await spawnCanton(args, { cwd, env: o.env });
   const portsFile = join(cwd, 'ports.json');
   if (o.wait !== false) {
-    await waitFor(() => existsSync(portsFile) || r.proc.exitCode !== null, 20_000, 'ports file');
+    await waitFor(() => portsFileComplete(portsFile) || r.proc.exitCode !== null, 20_000, 'ports file');
     if (!existsSync(portsFile)) throw new Error(`daemon exited early (${r.proc.exitCode}): ${r.out()} ${r.err()} ${readIf(join(cwd, 'log/canton.log'))}`);
   }
   return { ...r, ports, portsFile, confPath, json: (i = 0) => `http://127.0.0.1:${ports.p[i]!.json}` };

@@ -246,7 +246,7 @@ describe('parsePartyLines', () => {
 
   it('round-trips the line the script prints', () => {
     const s = content('default memory', 'bootstrap.canton');
-    const m = /println\(("CANTON_MPC_PARTY \\"Issuer\\" ") \+ party\.toLf\)/.exec(s);
+    const m = /println\(("CANTON_MPC_PARTY \\"Issuer\\" ") \+ party\d+\.toLf\)/.exec(s);
     expect(m).not.toBeNull();
     const printed = `${JSON.parse(m![1]!)}Issuer::1220deadbeef`;
     expect(parsePartyLines(printed)).toEqual({ Issuer: 'Issuer::1220deadbeef' });
