@@ -89,6 +89,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .description('render canton.conf, bootstrap.canton and remote.conf without starting anything')
     .addOption(new Option('--storage <kind>', 'override the storage of every node').choices(['memory', 'postgres']))
     .option('--out <dir>', 'output directory (default .canton-mpc/config)')
+    .option('--templates <dir>', 'take canton.conf, bootstrap.canton or remote.conf templates from this directory')
     .action(lazy('render'));
 
   program

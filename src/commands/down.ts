@@ -1,0 +1,72 @@
+import { createInterface } from 'node:readline/promises';
+import { join } from 'node:path';
+import type { CommandContext } from '../context.js';
+import { ExitCode, UserError } from '../errors.js';
+import { loadProject } from '../config/load.js';
+import { readState, writeState } from '../state/state.js';
+import { CANTON_STOP_GRACE_MS, POSTGRES_STOP_GRACE_MS, SIGNER_STOP_GRACE_MS, removeStateDir, stopTopology } from '../state/lifecycle.js';
+import { promises as fsp } from 'node:fs';
+import { acquireProjectLock } from '../state/lock.js';
+
+export interface DownOptions {
+  wipe?: boolean;
+}
+
+async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
+  if (ctx.yes) return true;
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+/** Stop the signer, then Canton, then the embedded Postgres. Idempotent: nothing running is fine. */
+export async function run(ctx: CommandContext, opts: DownOptions): Promise<number> {
+  const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const stateDir = topology.stateDir;
+  const state = await readState(stateDir);
+  const out = ctx.output;
+  if (opts.wipe && !(await confirm(ctx, `delete ${stateDir} (state, logs, rendered config and PostgreSQL data)?`))) {
+    throw new UserError('down --wipe was not confirmed; nothing was deleted', { hint: 'Pass --yes to skip the question.', exitCode: ExitCode.USAGE, kind: 'not_confirmed' });
+  }
+  const release = state ? acquireProjectLock(stateDir, 'down') : () => undefined;
+  try {
+    return await stopAll(ctx, stateDir, state, opts);
+  } finally {
+    if (!opts.wipe) release();
+  }
+}
+
+async function stopAll(ctx: CommandContext, stateDir: string, state: Awaited<ReturnType<typeof readState>>, opts: DownOptions): Promise<number> {
+  const out = ctx.output;
+  let report = { signer: 'not-running', canton: 'not-running', postgres: 'not-running' } as Awaited<ReturnType<typeof stopTopology>>;
+  if (state) {
+    const progress = out.progress('stopping');
+    report = await stopTopology(state, { onStep: (w) => progress.update(`stopping ${w}`) });
+    progress.stop();
+    for (const [what, r] of Object.entries(report)) {
+      if (r === 'killed') {
+        const grace = what === 'signer' ? SIGNER_STOP_GRACE_MS : what === 'canton' ? CANTON_STOP_GRACE_MS : POSTGRES_STOP_GRACE_MS;
+        out.warn(`${what} did not stop within ${grace / 1000} s of SIGTERM and was killed (SIGKILL)`);
+      }
+    }
+    if (!opts.wipe) {
+      // Keep what `up` needs to resume with the same data (party ids on Postgres, users); drop pids.
+      delete state.canton;
+      delete state.signer;
+      if (state.postgres) delete state.postgres.server;
+      state.updatedAt = new Date().toISOString();
+      await writeState(stateDir, state);
+      await fsp.rm(join(stateDir, 'journal.ndjson'), { force: true });
+    }
+  }
+  if (opts.wipe) await removeStateDir(stateDir);
+  const human = Object.entries(report)
+    .map(([k, v]) => `${k.padEnd(9)} ${v === 'not-running' ? 'was not running' : v}`)
+    .join('\n');
+  out.result(`${human}${opts.wipe ? `\nremoved   ${stateDir}` : ''}`, { ok: true, stopped: report, wiped: Boolean(opts.wipe), stateDir });
+  return ExitCode.OK;
+}

@@ -1,0 +1,172 @@
+import { connect as netConnect } from 'node:net';
+import type { CommandContext } from '../context.js';
+import type { Topology } from '../config/types.js';
+import { ExitCode } from '../errors.js';
+import type { Style } from '../ui/output.js';
+import { readState, type State } from '../state/state.js';
+import { isOurProcess } from '../state/pids.js';
+import { httpStatus, jsonApiUrl, probeReadyz } from '../ledger/probe.js';
+import { readSupervisorStatus } from '../signer/launch.js';
+import type { SupervisorStatus } from '../signer/backoff.js';
+
+/** Every probe runs in parallel under this budget, so `status` answers within ~250 ms. */
+export const STATUS_PROBE_TIMEOUT_MS = 200;
+
+export interface NodeStatus {
+  name: string;
+  kind: 'sequencer' | 'mediator' | 'participant';
+  ports: Record<string, number>;
+  up: boolean;
+  /** /readyz status for participants (0: no answer); a TCP probe of the admin port otherwise. */
+  readyz?: number;
+  jsonApi?: string;
+  ledgerApi?: string;
+}
+
+export interface Summary {
+  healthy: boolean;
+  stateDir: string;
+  storage: string;
+  canton: { running: boolean; pid?: number; version?: string; startedAt?: string; readyAt?: string };
+  nodes: NodeStatus[];
+  parties: Array<{ name: string; id: string; participant: string }>;
+  users: Array<{ id: string; participant: string; primaryParty?: string; actAs: string[]; readAs: string[]; participantAdmin: boolean; exists?: boolean }>;
+  postgres?: { embedded: boolean; running?: boolean; host: string; port: number; databases: string[] };
+  signer?: { running: boolean; pid?: number; childPid?: number; state?: string; restarts: number; lastExit?: SupervisorStatus['lastExit']; healthUrl?: string };
+  logs: Record<string, string>;
+  problems: string[];
+}
+
+function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = netConnect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(timeoutMs, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
+function host(address: string): string {
+  return address === '0.0.0.0' ? '127.0.0.1' : address;
+}
+
+/** Probe everything in parallel and describe it; used by `status` and at the end of `up`. */
+export async function summarize(t: Topology, state: State | undefined, opts: { probeTimeoutMs?: number } = {}): Promise<Summary> {
+  const timeout = opts.probeTimeoutMs ?? STATUS_PROBE_TIMEOUT_MS;
+  const problems: string[] = [];
+  const cantonRunning = isOurProcess(state?.canton);
+  const nodesP = Promise.all(
+    [...t.sequencers, ...t.mediators, ...t.participants].map(async (n): Promise<NodeStatus> => {
+      const ports = { ...n.ports } as Record<string, number>;
+      if (n.kind === 'participant') {
+        const url = jsonApiUrl(n.address, n.ports.json);
+        const code = cantonRunning ? await probeReadyz(url, timeout) : 0;
+        return { name: n.name, kind: n.kind, ports, up: code === 200, readyz: code, jsonApi: url, ledgerApi: `${host(n.address)}:${n.ports.ledger}` };
+      }
+      const up = cantonRunning && (await tcpOpen(host(n.address), n.ports.admin, timeout));
+      return { name: n.name, kind: n.kind, ports, up };
+    }),
+  );
+  const usersP = Promise.all(
+    (state?.users ?? []).map(async (u) => {
+      // Unknown (not "missing") while Canton is down.
+      if (!cantonRunning) return { ...u, exists: undefined as boolean | undefined };
+      const p = t.participants.find((x) => x.name === u.participant);
+      if (!p) return { ...u, exists: false };
+      const code = await httpStatus(`${jsonApiUrl(p.address, p.ports.json)}/v2/users/${encodeURIComponent(u.id)}`, timeout);
+      // Only a definite 404 is "missing"; no answer or 5xx is reported by the node's own line.
+      return { ...u, exists: code === 404 ? false : code === 200 ? true : undefined };
+    }),
+  );
+  const signerP = state?.signer ? readSupervisorStatus(state.signer.statusFile) : Promise.resolve(undefined);
+  const [nodes, users, sup] = await Promise.all([nodesP, usersP, signerP]);
+
+  if (!state?.canton) problems.push('Canton is not started (run `canton-mpc up`)');
+  else if (!cantonRunning) problems.push(`the Canton daemon (pid ${state.canton.pid}) is not running; \`canton-mpc up\` restarts it`);
+  for (const n of nodes) if (cantonRunning && !n.up) problems.push(`${n.name} is not ready${n.readyz !== undefined ? ` (/readyz: ${n.readyz || 'no answer'})` : ''}`);
+  for (const u of users) if (cantonRunning && u.exists === false) problems.push(`user ${u.id} is missing on ${u.participant}`);
+
+  let postgres: Summary['postgres'];
+  if (state?.postgres) {
+    const running = state.postgres.embedded ? isOurProcess(state.postgres.server) : undefined;
+    if (running === false) problems.push('the embedded PostgreSQL is not running');
+    postgres = { embedded: state.postgres.embedded, running, host: state.postgres.host, port: state.postgres.port, databases: state.postgres.databases };
+  }
+  let signer: Summary['signer'];
+  if (t.signer || state?.signer) {
+    const running = isOurProcess(state?.signer?.supervisor);
+    signer = { running, pid: state?.signer?.supervisor.pid, childPid: sup?.childPid, state: sup?.state, restarts: sup?.restarts ?? 0, lastExit: sup?.lastExit, healthUrl: state?.signer?.healthUrl };
+    if (!running) problems.push('the signer supervisor is not running');
+    else if (sup?.state === 'backoff') problems.push(`the signer exited and is restarting (restarts: ${sup.restarts})`);
+  }
+  const logs: Record<string, string> = {};
+  if (state?.canton) {
+    logs.canton = state.canton.logFile;
+    logs.cantonStdout = state.canton.stdoutFile;
+  }
+  if (state?.signer) logs.signer = state.signer.logFile;
+  if (state?.postgres?.embedded) logs.postgres = `${t.stateDir}/logs/postgres.log`;
+
+  return {
+    healthy: problems.length === 0,
+    stateDir: t.stateDir,
+    storage: state?.storage ?? t.storage,
+    canton: { running: cantonRunning, pid: state?.canton?.pid, version: state?.canton?.version, startedAt: state?.canton?.startedAt, readyAt: state?.canton?.readyAt },
+    nodes,
+    parties: Object.entries(state?.parties ?? {}).map(([name, p]) => ({ name, id: p.id, participant: p.participant })),
+    users,
+    ...(postgres ? { postgres } : {}),
+    ...(signer ? { signer } : {}),
+    logs,
+    problems,
+  };
+}
+
+export function formatSummary(s: Summary, style: Style): string {
+  const ok = (b: boolean) => (b ? style.green('up  ') : style.red('down'));
+  const lines: string[] = [];
+  lines.push(`${style.bold('Canton')} ${s.canton.version ?? ''}  ${ok(s.canton.running)}${s.canton.pid ? `  pid ${s.canton.pid}` : ''}  storage ${s.storage}`);
+  for (const n of s.nodes) {
+    const ports = Object.entries(n.ports).map(([k, v]) => `${k} ${v}`).join(', ');
+    lines.push(`  ${ok(n.up)} ${n.name.padEnd(14)} ${n.kind.padEnd(11)} ${ports}${n.jsonApi ? `  ${n.jsonApi}` : ''}`);
+  }
+  if (s.postgres) lines.push(`${style.bold('PostgreSQL')} ${s.postgres.embedded ? 'embedded' : 'external'} ${s.postgres.host}:${s.postgres.port}${s.postgres.running === undefined ? '' : `  ${ok(s.postgres.running)}`}  databases ${s.postgres.databases.join(', ')}`);
+  if (s.parties.length) {
+    lines.push(style.bold('Parties'));
+    for (const p of s.parties) lines.push(`  ${p.name.padEnd(14)} ${p.id}  (on ${p.participant})`);
+  }
+  if (s.users.length) {
+    lines.push(style.bold('Users'));
+    for (const u of s.users) {
+      const rights = [...u.actAs.map((p) => `actAs ${p.split('::')[0]}`), ...u.readAs.map((p) => `readAs ${p.split('::')[0]}`), ...(u.participantAdmin ? ['admin'] : [])].join(', ');
+      lines.push(`  ${u.exists === false ? style.red('missing ') : ''}${u.id.padEnd(14)} on ${u.participant}: ${rights || 'no rights'}`);
+    }
+  }
+  if (s.signer) {
+    lines.push(`${style.bold('Signer')}  ${ok(s.signer.running)}${s.signer.pid ? `  supervisor pid ${s.signer.pid}` : ''}${s.signer.childPid ? `, signer pid ${s.signer.childPid}` : ''}  restarts ${s.signer.restarts}${s.signer.state ? `  (${s.signer.state})` : ''}`);
+  }
+  if (Object.keys(s.logs).length) {
+    lines.push(style.bold('Logs'));
+    for (const [k, v] of Object.entries(s.logs)) lines.push(`  ${k.padEnd(14)} ${v}`);
+  }
+  if (s.problems.length) {
+    lines.push(style.bold(style.red('Problems')));
+    for (const p of s.problems) lines.push(`  - ${p}`);
+  }
+  return lines.join('\n');
+}
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const { loadProject } = await import('../config/load.js');
+  // Readiness answers only mean something for our daemon; parsing the config is the slow part of
+  // start-up, so it is done once, up front.
+  const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const state = await readState(topology.stateDir);
+  const summary = await summarize(topology, state);
+  ctx.output.result(formatSummary(summary, ctx.output.style), { ok: summary.healthy, ...summary });
+  return summary.healthy ? ExitCode.OK : ExitCode.FAILURE;
+}

@@ -1,0 +1,46 @@
+import { request } from 'node:http';
+
+/**
+ * A bare HTTP GET that returns the status code (0 when nothing answers within `timeoutMs`).
+ * `status` and `up`'s fast path use it instead of fetch: Node loads fetch's implementation on first
+ * use (~40 ms), which is most of a 250 ms budget.
+ */
+export function httpStatus(url: string, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (code: number) => {
+      if (!done) {
+        done = true;
+        resolve(code);
+      }
+    };
+    try {
+      const req = request(url, { method: 'GET', timeout: timeoutMs }, (res) => {
+        res.resume();
+        finish(res.statusCode ?? 0);
+      });
+      req.on('timeout', () => {
+        req.destroy();
+        finish(0);
+      });
+      req.on('error', () => finish(0));
+      req.end();
+    } catch {
+      finish(0);
+    }
+  });
+}
+
+export function readyzUrl(jsonApi: string): string {
+  return `${jsonApi.replace(/\/$/, '')}/readyz`;
+}
+
+export function jsonApiUrl(address: string, port: number): string {
+  const host = address === '0.0.0.0' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
+  return `http://${host}:${port}`;
+}
+
+/** `GET /readyz`: its status code, or 0 when nothing answers within `timeoutMs`. */
+export function probeReadyz(baseUrl: string, timeoutMs: number): Promise<number> {
+  return httpStatus(readyzUrl(baseUrl), timeoutMs);
+}

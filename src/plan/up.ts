@@ -1,0 +1,73 @@
+import type { Topology } from '../config/types.js';
+import type { Plan, Step } from './types.js';
+
+/**
+ * The I/O `up` needs, as observations (`…Running`, `…UpToDate`: read-only, used by `needed` and by
+ * `--dry-run`) and actions. `commands/up.ts` implements it with the real adapters; tests pass fakes.
+ */
+export interface UpActions {
+  preflight(): Promise<void>;
+  cantonInstalled(): Promise<boolean>;
+  ensureCanton(): Promise<void>;
+  renderedUpToDate(): Promise<boolean>;
+  render(): Promise<void>;
+  postgresServerRunning(): Promise<boolean>;
+  startPostgresServer(): Promise<void>;
+  databasesProvisioned(): Promise<boolean>;
+  provisionDatabases(): Promise<void>;
+  daemonRunning(): Promise<boolean>;
+  startDaemon(): Promise<void>;
+  daemonReady(): Promise<boolean>;
+  waitForReadiness(): Promise<void>;
+  usersConverged(): Promise<boolean>;
+  convergeUsers(): Promise<void>;
+  signerRunning(): Promise<boolean>;
+  startSigner(): Promise<void>;
+  writeState(): Promise<void>;
+}
+
+/** Step ids, in order; also the values `CANTON_MPC_TEST_KILL_AT` accepts. */
+export const UP_STEP_IDS = [
+  'preflight',
+  'canton-release',
+  'render',
+  'postgres-server',
+  'postgres-databases',
+  'canton-daemon',
+  'readiness',
+  'users',
+  'signer',
+  'state',
+] as const;
+export type UpStepId = (typeof UP_STEP_IDS)[number];
+
+export interface UpPlanOptions {
+  /** Run the embedded PostgreSQL (postgres storage and no external server named). */
+  embeddedPostgres: boolean;
+}
+
+/** The plan for `up`: only the steps this topology needs, each observing before it acts. */
+export function buildUpPlan(topology: Topology, opts: UpPlanOptions): Plan<UpActions> {
+  const usesPostgres = [...topology.sequencers, ...topology.mediators, ...topology.participants].some((n) => n.storage.type === 'postgres');
+  const steps: Array<Step<UpActions> & { id: UpStepId }> = [
+    { id: 'preflight', title: 'check JDK 21, ports and PostgreSQL', needed: () => true, apply: (a) => a.preflight() },
+    { id: 'canton-release', title: `install Canton ${topology.canton.version}`, needed: async (a) => !(await a.cantonInstalled()), apply: (a) => a.ensureCanton() },
+    { id: 'render', title: 'render canton.conf and bootstrap.canton', needed: async (a) => !(await a.renderedUpToDate()), apply: (a) => a.render() },
+  ];
+  if (usesPostgres && opts.embeddedPostgres) {
+    steps.push({ id: 'postgres-server', title: 'start the embedded PostgreSQL', needed: async (a) => !(await a.postgresServerRunning()), apply: (a) => a.startPostgresServer() });
+  }
+  if (usesPostgres) {
+    steps.push({ id: 'postgres-databases', title: 'create the role and one database per node', needed: async (a) => !(await a.databasesProvisioned()), apply: (a) => a.provisionDatabases() });
+  }
+  steps.push(
+    { id: 'canton-daemon', title: 'start the Canton daemon', needed: async (a) => !(await a.daemonRunning()), apply: (a) => a.startDaemon() },
+    { id: 'readiness', title: 'wait for ports file, /readyz and parties', needed: async (a) => !(await a.daemonReady()), apply: (a) => a.waitForReadiness() },
+    { id: 'users', title: `create ${topology.users.length} user(s) and their rights`, needed: async (a) => !(await a.usersConverged()), apply: (a) => a.convergeUsers() },
+  );
+  if (topology.signer) {
+    steps.push({ id: 'signer', title: 'start the MPC signer under its supervisor', needed: async (a) => !(await a.signerRunning()), apply: (a) => a.startSigner() });
+  }
+  steps.push({ id: 'state', title: 'write .canton-mpc/state.json', needed: () => true, apply: (a) => a.writeState() });
+  return steps;
+}

@@ -1,0 +1,33 @@
+/** Restart delays for the signer: exponential from `baseMs`, capped, reset after a stable run. */
+export const RESTART_BASE_MS = 500;
+export const RESTART_MAX_MS = 30_000;
+/** A run this long counts as healthy: the next crash starts the backoff again from the base. */
+export const STABLE_RUN_MS = 60_000;
+
+export function restartDelay(consecutiveFailures: number, baseMs = RESTART_BASE_MS, maxMs = RESTART_MAX_MS): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, consecutiveFailures - 1));
+}
+
+export function nextFailureCount(previous: number, ranMs: number, stableMs = STABLE_RUN_MS): number {
+  return ranMs >= stableMs ? 1 : previous + 1;
+}
+
+export interface SupervisorSpec {
+  command: string;
+  args: string[];
+  cwd: string;
+  statusFile: string;
+  baseMs?: number;
+  maxMs?: number;
+  stableMs?: number;
+}
+
+export interface SupervisorStatus {
+  supervisorPid: number;
+  childPid?: number;
+  state: 'running' | 'backoff' | 'stopped';
+  restarts: number;
+  startedAt: string;
+  lastExit?: { code: number | null; signal: string | null; at: string };
+  nextStartAt?: string;
+}

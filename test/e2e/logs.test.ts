@@ -1,0 +1,40 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { appendFileSync } from 'node:fs';
+import { CLI, makeProject, type CliProject } from '../support/cli.js';
+
+let p: CliProject;
+beforeAll(async () => {
+  p = await makeProject();
+  const up = await p.run(['up', '--timeout', '60s']);
+  if (up.exitCode !== 0) throw new Error(up.stderr);
+});
+afterAll(async () => {
+  await p?.cleanup();
+});
+
+describe('logs', () => {
+  it('prints the last N lines of the Canton log', async () => {
+    const r = await p.run(['logs', 'canton', '--lines', '3']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
+  });
+  it('an unknown log is a usage error; a signer log that does not exist says so', async () => {
+    expect((await p.run(['logs', 'nope'])).exitCode).toBe(2);
+    const r = await p.run(['logs', 'signer']);
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/no signer log yet/);
+  });
+  it('-f follows appended lines', async () => {
+    const child = execa('node', [CLI, 'logs', 'canton', '-f', '--lines', '0'], { cwd: p.dir, env: p.env, extendEnv: false, reject: false });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await new Promise((r) => setTimeout(r, 500));
+    appendFileSync(p.state().canton.logFile, 'canton-mpc-follow-marker\n');
+    const deadline = Date.now() + 5_000;
+    while (!out.includes('canton-mpc-follow-marker') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    child.kill('SIGINT');
+    await child;
+    expect(out).toContain('canton-mpc-follow-marker');
+  });
+});

@@ -1,0 +1,62 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, type CliProject } from '../support/cli.js';
+
+let p: CliProject;
+beforeAll(async () => {
+  p = await makeProject();
+  const up = await p.run(['up', '--timeout', '60s']);
+  if (up.exitCode !== 0) throw new Error(up.stderr);
+});
+afterAll(async () => {
+  await p?.cleanup();
+});
+
+async function rights(user: string, port = p.ports.participant1.json): Promise<string[]> {
+  const r = await fetch(`http://127.0.0.1:${port}/v2/users/${user}/rights`);
+  expect(r.status).toBe(200);
+  return ((await r.json()) as { rights: Array<{ kind: object }> }).rights.map((x) => JSON.stringify(x.kind)).sort();
+}
+
+describe('users create / list', () => {
+  it('creates, then converges an existing user without duplicating anything', async () => {
+    const issuer = p.state().parties.Issuer.id;
+    const c1 = await p.run(['users', 'create', '--participant', 'participant1', '--user', 'alice', '--party', 'Issuer', '--read-as', 'Issuer']);
+    expect(c1.exitCode, c1.stderr).toBe(0);
+    expect(c1.stdout).toMatch(/alice on participant1: created/);
+    expect(await rights('alice')).toEqual([JSON.stringify({ CanActAs: { value: { party: issuer } } }), JSON.stringify({ CanReadAs: { value: { party: issuer } } })].sort());
+
+    // 409 USER_ALREADY_EXISTS → only the missing right is granted.
+    const depositor = p.state().parties.Depositor.id;
+    const c2 = await p.run(['users', 'create', '--participant', 'participant1', '--user', 'alice', '--party', 'Issuer', '--read-as', 'Issuer', depositor, '--json']);
+    expect(c2.exitCode, c2.stderr).toBe(0);
+    expect(JSON.parse(c2.stdout).users[0]).toMatchObject({ id: 'alice', created: false, granted: [`CanReadAs ${depositor}`] });
+    const c3 = await p.run(['users', 'create', '--participant', 'participant1', '--user', 'alice', '--party', 'Issuer', '--read-as', 'Issuer', depositor]);
+    expect(c3.stdout).toMatch(/already in place/);
+    expect(await rights('alice')).toHaveLength(3);
+  });
+
+  it('--from-file creates every listed user', async () => {
+    const f = join(p.dir, 'users.yaml');
+    writeFileSync(f, 'users:\n  - {participant: participant2, user: bob, party: Depositor}\n  - {participant: participant1, user: ops, participantAdmin: true}\n');
+    const r = await p.run(['users', 'create', '--from-file', 'users.yaml']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(await rights('ops')).toEqual([JSON.stringify({ ParticipantAdmin: { value: {} } })]);
+    expect(await rights('bob', p.ports.participant2.json)).toHaveLength(2);
+  });
+
+  it('list shows users and rights per participant', async () => {
+    const r = await p.run(['users', 'list', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const users = JSON.parse(r.stdout).users as Array<{ participant: string; id: string; rights: string[] }>;
+    expect(users.find((u) => u.id === 'issuer-user')).toMatchObject({ participant: 'participant1', rights: expect.arrayContaining([expect.stringMatching(/^CanActAs Issuer::/)]) });
+    expect(users.find((u) => u.id === 'bob')?.participant).toBe('participant2');
+  });
+
+  it('an unknown party is a clear error', async () => {
+    const r = await p.run(['users', 'create', '--participant', 'participant1', '--user', 'x', '--party', 'Nobody']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/party Nobody is not known/);
+  });
+});
