@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, promises as fsp, statSync } from 'node:fs';
+import { promises as fsp, statSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
-import { PrerequisiteError, RemoteError } from '../errors.js';
-import { formatCommand } from '../system/process.js';
+import { PrerequisiteError } from '../errors.js';
+import { formatCommand, type ProcessExit, type ProcessRunner } from '../system/process.js';
 import type { Topology } from '../config/types.js';
 
 const MB = 1024 * 1024;
@@ -44,10 +43,7 @@ export function exitMeaning(code: number | null, signal?: string | null): string
   }
 }
 
-export interface DaemonExit {
-  code: number | null;
-  signal: string | null;
-}
+export type DaemonExit = ProcessExit;
 
 export interface StartedDaemon {
   pid: number;
@@ -69,42 +65,24 @@ export interface StartDaemonOptions {
   /** Extra environment (POSTGRES_*): passed in env, never in argv. */
   env: Record<string, string>;
   cwd: string;
+  runner: ProcessRunner;
 }
 
 /**
- * Start `bin/canton daemon` in its own process group so it outlives `up`. Unlike the generic
- * detached spawn this keeps the child handle, because readiness needs the exit code to explain an
- * early exit (1 startup, 2 unexpected, 3 bootstrap).
+ * Start `bin/canton daemon` in its own process group so it outlives `up`; the handle's exit code lets
+ * readiness explain an early exit (1 startup, 2 unexpected, 3 bootstrap).
  */
 export async function startDaemon(o: StartDaemonOptions): Promise<StartedDaemon> {
   const file = join(o.cantonHome, 'bin', 'canton');
   const args = daemonArgs(o.configDir, o.logFile);
-  const command = formatCommand(file, args);
   try {
     statSync(file);
   } catch {
     throw new PrerequisiteError(`${file} is missing`, { where: o.cantonHome, hint: 'Reinstall the release: `canton-mpc canton install --force`.' });
   }
-  const fd = openSync(o.stdoutFile, 'a', 0o600);
-  try {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...o.env, JAVA_HOME: o.javaHome, JAVA_OPTS: `-Xmx${o.heap.replace(/^-Xmx/, '')}`, PATH: `${join(o.javaHome, 'bin')}:${process.env.PATH ?? ''}` };
-    const child = spawn(file, args, { cwd: o.cwd, env, detached: true, stdio: ['ignore', fd, fd] });
-    const pid = await new Promise<number>((resolve, reject) => {
-      child.once('error', (e) => reject(new RemoteError(`could not start ${command}: ${e.message}`, { where: command, cause: e })));
-      child.once('spawn', () => resolve(child.pid!));
-    });
-    let exit: DaemonExit | undefined;
-    const exited = new Promise<DaemonExit>((resolve) =>
-      child.once('exit', (code, signal) => {
-        exit = { code, signal };
-        resolve(exit);
-      }),
-    );
-    child.unref();
-    return { pid, exited, exit: () => exit, command };
-  } finally {
-    closeSync(fd);
-  }
+  const env = { ...o.env, JAVA_HOME: o.javaHome, JAVA_OPTS: `-Xmx${o.heap.replace(/^-Xmx/, '')}`, PATH: `${join(o.javaHome, 'bin')}:${process.env.PATH ?? ''}` };
+  const child = await o.runner.spawnDetached(file, args, { cwd: o.cwd, env, logFile: o.stdoutFile });
+  return { ...child, command: formatCommand(file, args) };
 }
 
 export async function fileSize(path: string): Promise<number> {

@@ -317,7 +317,7 @@ class UpSession implements UpActions {
       if (c.password) env.POSTGRES_PASSWORD = c.password;
     }
     const stdoutOffset = await M.daemon.fileSize(stdoutFile);
-    this.daemon = await M.daemon.startDaemon({ cantonHome: this.cantonHome!, configDir: configDir(t), logFile, stdoutFile, javaHome: this.javaHome!, heap: M.daemon.daemonHeap(t), env, cwd: t.stateDir });
+    this.daemon = await M.daemon.startDaemon({ cantonHome: this.cantonHome!, configDir: configDir(t), logFile, stdoutFile, javaHome: this.javaHome!, heap: M.daemon.daemonHeap(t), env, cwd: t.stateDir, runner: this.ctx.runner });
     this.state.canton = { ...processRef(this.daemon.pid), version: t.canton.version, home: this.cantonHome!, javaHome: this.javaHome!, logFile, stdoutFile, stdoutOffset };
     this.state.configHash = this.hash;
     // Party ids and users belong to the daemon that allocated / created them: observe them anew.

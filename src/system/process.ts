@@ -33,11 +33,24 @@ export interface DetachedOptions {
   logFile: string;
 }
 
+export interface ProcessExit {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface DetachedProcess {
+  pid: number;
+  /** Settles if the process exits while we are still running (readiness uses it to explain an early exit). */
+  exited: Promise<ProcessExit>;
+  /** Synchronous view of `exited`: undefined while the process runs. */
+  exit(): ProcessExit | undefined;
+}
+
 export interface ProcessRunner {
   /** Run to completion; a non-zero exit is returned, not thrown. A missing executable throws. */
   run(file: string, args: readonly string[], opts?: RunOptions): Promise<RunResult>;
-  /** Start in its own process group, outliving us; returns its pid (also the group id). */
-  spawnDetached(file: string, args: readonly string[], opts: DetachedOptions): Promise<{ pid: number }>;
+  /** Start in its own process group, outliving us; its pid is also the group id. */
+  spawnDetached(file: string, args: readonly string[], opts: DetachedOptions): Promise<DetachedProcess>;
 }
 
 /** How a command line is shown in messages: quoted where needed, never with env values. */
@@ -89,8 +102,16 @@ export function createProcessRunner(): ProcessRunner {
           );
           child.once('spawn', () => resolve(child.pid!));
         });
+        let exit: ProcessExit | undefined;
+        const exited = new Promise<ProcessExit>((resolve) =>
+          child.once('exit', (code, signal) => {
+            exit = { code, signal };
+            resolve(exit);
+          }),
+        );
+        // Neither the handle nor the exit listener may keep this CLI alive after it is done.
         child.unref();
-        return { pid };
+        return { pid, exited, exit: () => exit };
       } finally {
         closeSync(fd);
       }
