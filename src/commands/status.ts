@@ -5,7 +5,8 @@ import { ExitCode } from '../errors.js';
 import type { Style } from '../ui/output.js';
 import { readState, type State } from '../state/state.js';
 import { isOurProcess } from '../state/pids.js';
-import { httpStatus, jsonApiUrl, probeReadyz } from '../ledger/probe.js';
+import { httpStatus, probeReadyz } from '../ledger/probe.js';
+import { jsonApiUrl } from '../config/endpoints.js';
 import { readSupervisorStatus } from '../signer/launch.js';
 import type { SupervisorStatus } from '../signer/backoff.js';
 
@@ -63,7 +64,7 @@ export async function summarize(t: Topology, state: State | undefined, opts: { p
     [...t.sequencers, ...t.mediators, ...t.participants].map(async (n): Promise<NodeStatus> => {
       const ports = { ...n.ports } as Record<string, number>;
       if (n.kind === 'participant') {
-        const url = jsonApiUrl(n.address, n.ports.json);
+        const url = jsonApiUrl(n);
         const code = cantonRunning ? await probeReadyz(url, timeout) : 0;
         return { name: n.name, kind: n.kind, ports, up: code === 200, readyz: code, jsonApi: url, ledgerApi: `${host(n.address)}:${n.ports.ledger}` };
       }
@@ -77,7 +78,7 @@ export async function summarize(t: Topology, state: State | undefined, opts: { p
       if (!cantonRunning) return { ...u, exists: undefined as boolean | undefined };
       const p = t.participants.find((x) => x.name === u.participant);
       if (!p) return { ...u, exists: false };
-      const code = await httpStatus(`${jsonApiUrl(p.address, p.ports.json)}/v2/users/${encodeURIComponent(u.id)}`, timeout);
+      const code = await httpStatus(`${jsonApiUrl(p)}/v2/users/${encodeURIComponent(u.id)}`, timeout);
       // Only a definite 404 is "missing"; no answer or 5xx is reported by the node's own line.
       return { ...u, exists: code === 404 ? false : code === 200 ? true : undefined };
     }),

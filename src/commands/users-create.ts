@@ -6,7 +6,8 @@ import type { Topology } from '../config/types.js';
 import { ExitCode, UserError } from '../errors.js';
 import { loadProject } from '../config/load.js';
 import { readState, writeState, type State } from '../state/state.js';
-import { createLedgerClient, jsonApiUrl, type LedgerClient } from '../ledger/client.js';
+import { createLedgerClient, type LedgerClient } from '../ledger/client.js';
+import { jsonApiUrl } from '../config/endpoints.js';
 import { convergeUser } from '../ledger/users.js';
 import { findParties } from '../ledger/parties.js';
 import { describeRight, type DesiredUser } from '../ledger/rights.js';
@@ -86,7 +87,7 @@ export async function createUsers(t: Topology, state: State | undefined, reqs: U
   for (const r of reqs) {
     const p = t.participants.find((x) => x.name === r.participant);
     if (!p) throw new UserError(`unknown participant ${r.participant}`, { where: '--participant', hint: `Known: ${t.participants.map((x) => x.name).join(', ')}` });
-    const client = createLedgerClient({ baseUrl: jsonApiUrl(p.address, p.ports.json), signal });
+    const client = createLedgerClient({ baseUrl: jsonApiUrl(p), signal });
     const resolveParty = await partyResolver(state, client);
     const want: DesiredUser = {
       id: r.user,

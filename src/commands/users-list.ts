@@ -1,7 +1,8 @@
 import type { CommandContext } from '../context.js';
 import { ExitCode, UserError } from '../errors.js';
 import { loadProject } from '../config/load.js';
-import { createLedgerClient, jsonApiUrl } from '../ledger/client.js';
+import { createLedgerClient } from '../ledger/client.js';
+import { jsonApiUrl } from '../config/endpoints.js';
 import { describeRight } from '../ledger/rights.js';
 
 export async function run(ctx: CommandContext, opts: { participant?: string }): Promise<number> {
@@ -10,7 +11,7 @@ export async function run(ctx: CommandContext, opts: { participant?: string }): 
   if (participants.length === 0) throw new UserError(`unknown participant ${opts.participant}`, { where: '--participant', hint: `Known: ${topology.participants.map((p) => p.name).join(', ')}` });
   const rows = await Promise.all(
     participants.map(async (p) => {
-      const client = createLedgerClient({ baseUrl: jsonApiUrl(p.address, p.ports.json), signal: ctx.signal });
+      const client = createLedgerClient({ baseUrl: jsonApiUrl(p), signal: ctx.signal });
       const users = await client.listUsers();
       return Promise.all(
         users.map(async (u) => ({ participant: p.name, id: u.id, primaryParty: u.primaryParty || undefined, rights: (await client.listRights(u.id)).map(describeRight) })),

@@ -132,17 +132,7 @@ export function allNodes(topology: Topology): CantonNode[] {
   return [...topology.sequencers, ...topology.mediators, ...topology.participants];
 }
 
-/** Where a client reaches a node bound to `address` (a wildcard bind is reached on loopback). */
-export function connectAddress(address: string): string {
-  if (address === '0.0.0.0') return '127.0.0.1';
-  if (address === '::' || address === '[::]') return '::1';
-  return address;
-}
-
-export function jsonApiUrl(p: ParticipantNode): string {
-  const host = connectAddress(p.address);
-  return `http://${host.includes(':') ? `[${host}]` : host}:${p.ports.json}`;
-}
+export { connectAddress, jsonApiUrl } from './endpoints.js';
 
 export function statePath(topology: Topology, ...parts: string[]): string {
   return join(topology.stateDir, ...parts);

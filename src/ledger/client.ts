@@ -161,4 +161,4 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
   };
 }
 
-export { jsonApiUrl, probeReadyz } from './probe.js';
+export { probeReadyz } from './probe.js';

@@ -35,11 +35,6 @@ export function readyzUrl(jsonApi: string): string {
   return `${jsonApi.replace(/\/$/, '')}/readyz`;
 }
 
-export function jsonApiUrl(address: string, port: number): string {
-  const host = address === '0.0.0.0' ? '127.0.0.1' : address.includes(':') ? `[${address}]` : address;
-  return `http://${host}:${port}`;
-}
-
 /** `GET /readyz`: its status code, or 0 when nothing answers within `timeoutMs`. */
 export function probeReadyz(baseUrl: string, timeoutMs: number): Promise<number> {
   return httpStatus(readyzUrl(baseUrl), timeoutMs);

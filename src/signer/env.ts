@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors.js';
 import type { Topology } from '../config/types.js';
-import { jsonApiUrl } from '../ledger/client.js';
+import { jsonApiUrl } from '../config/endpoints.js';
 import { substitutePlaceholders, type PlaceholderToken } from '../config/placeholders.js';
 
 export function partyEnvName(party: string): string {
@@ -23,7 +23,7 @@ export function signerEnvironment(topology: Topology, partyIds: Record<string, s
   if (!participant) throw new ConfigError(configFile, [{ path: 'signer.participant', message: `unknown participant "${signer.participant}"` }]);
   const env: Record<string, string> = {
     CANTON_MPC_LEDGER_GRPC: `${hostFor(participant.address)}:${participant.ports.ledger}`,
-    CANTON_MPC_JSON_API: jsonApiUrl(participant.address, participant.ports.json),
+    CANTON_MPC_JSON_API: jsonApiUrl(participant),
     CANTON_MPC_USER_ID: signer.user,
     CANTON_MPC_PARTICIPANT: participant.name,
   };
@@ -43,7 +43,7 @@ export function signerEnvironment(topology: Topology, partyIds: Record<string, s
       const p = byName.get(t.name) ?? fail(`{${t.raw}}: no participant named "${t.name}" (known: ${[...byName.keys()].join(', ')})`);
       const host = hostFor(p.address);
       const fields: Record<string, string> = {
-        jsonApiUrl: jsonApiUrl(p.address, p.ports.json),
+        jsonApiUrl: jsonApiUrl(p),
         ledgerApi: `${host}:${p.ports.ledger}`,
         adminApi: `${host}:${p.ports.admin}`,
         address: host,

@@ -97,8 +97,6 @@ describe('rendered bootstrap on the emulator (memory storage)', () => {
     const p = await renderTempProject({ participants: 2, parties: { Issuer: 'participant1', Depositor: 'participant2' }, dar: true });
     const d = await startDaemon(p);
     running.push(d);
-    // the emulator's budget is 1 s from spawn to ports file; 2 s leaves room for a loaded CI machine
-    expect(d.startMs).toBeLessThan(2_000);
     const ports = JSON.parse(readFileSync(p.portsFile, 'utf8')) as Record<string, { jsonApi: number }>;
     expect(Object.keys(ports).sort()).toEqual(['participant1', 'participant2']);
     await expectPartiesMatch(p, d.out(), { Issuer: 'participant1', Depositor: 'participant2' });

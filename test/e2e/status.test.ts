@@ -12,17 +12,13 @@ afterAll(async () => {
 });
 
 describe('status', () => {
-  it('answers quickly (parallel probes) and lists nodes, parties and users', async () => {
-    const t0 = Date.now();
+  it('lists nodes, parties and users (its speed is measured by bench/up.mjs)', async () => {
     const r = await p.run(['status', '--json']);
-    const ms = Date.now() - t0;
     expect(r.exitCode, r.stderr).toBe(0);
     const s = JSON.parse(r.stdout);
     expect(s.nodes.map((n: { name: string }) => n.name)).toEqual(['sequencer1', 'mediator1', 'participant1', 'participant2']);
     expect(s.parties.map((x: { name: string }) => x.name).sort()).toEqual(['Depositor', 'Issuer']);
     expect(s.users.every((u: { exists: boolean }) => u.exists)).toBe(true);
-    // Includes Node's own start-up (~150 ms here).
-    expect(ms).toBeLessThan(1_500);
     const human = await p.run(['status']);
     expect(human.stdout).toMatch(/participant1\s+participant/);
     expect(human.stdout).toContain(`http://127.0.0.1:${p.ports.participant1.json}`);

@@ -74,15 +74,11 @@ describe('up → status → down', () => {
 
     // Re-run: the fast path reports and mutates nothing.
     const before = readFileSync(requestLog, 'utf8').split('\n').filter(Boolean).length;
-    const t0 = Date.now();
     const again = await p.run(['up', '--json']);
-    const ms = Date.now() - t0;
     expect(again.exitCode, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, changed: false });
     const after = readFileSync(requestLog, 'utf8').split('\n').filter(Boolean).slice(before).map((l) => JSON.parse(l));
     expect(after.filter((r) => r.method !== 'GET')).toEqual([]);
-    // Node start-up included; the budget for the fast path itself is 0.5 s.
-    expect(ms).toBeLessThan(2_000);
 
     // A changed config is not applied over a running topology.
     p.writeConfig({ synchronizer: { name: 'other' } });

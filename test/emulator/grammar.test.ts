@@ -196,12 +196,10 @@ describe('runtime errors', () => {
   });
 });
 
-test('parse time of a long script stays small (100 party blocks)', () => {
+test('a long script (100 party blocks) parses into one statement per block', () => {
   const block = (i: number) => `{\n  val existing = participant1.parties.hosted(filterParty = "P${i}").map(_.party).filter(id => s"\${id.toLf}".startsWith("P${i}" + "::"))\n  val party = existing.headOption.getOrElse(participant1.parties.enable("P${i}"))\n  println("X " + party.toLf)\n}\n`;
   const src = Array.from({ length: 100 }, (_, i) => block(i)).join('');
-  const t0 = performance.now();
   expect(parseScript(src)).toHaveLength(100);
-  expect(performance.now() - t0).toBeLessThan(500);
 });
 
 describe('newlines, as scalac infers them', () => {
