@@ -36,7 +36,7 @@ test('unsafe-jwt-hmac-256: open health, 401 without/with bad token, exp rules, a
   expect((await get(`${b}/v2/version`, await token({ sub: 'participant_admin', scope: 'daml_ledger_api' }, '10m'))).status).toBe(401); // > 5 min
   expect((await get(`${b}/v2/version`, await token({ sub: 'participant_admin', scope: 'daml_ledger_api' }, '-1m'))).status).toBe(401); // expired
   expect((await get(`${b}/v2/version`, await token({ sub: 'participant_admin' }))).status).toBe(401); // neither scope nor aud
-  const pid = (await (await get(`${b}/v2/parties/participant-id`, admin)).json()).participantId;
+  const pid = ((await (await get(`${b}/v2/parties/participant-id`, admin)).json()) as { participantId: string }).participantId;
   expect((await get(`${b}/v2/version`, await token({ sub: 'participant_admin', aud: `https://daml.com/jwt/aud/participant/${pid}` }))).status).toBe(200);
   const forged = await new SignJWT({ sub: 'participant_admin', scope: 'daml_ledger_api' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('4m').sign(new TextEncoder().encode('wrong-secret-wrong-secret-wrong!!'));
   expect((await get(`${b}/v2/version`, forged)).status).toBe(401);

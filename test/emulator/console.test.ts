@@ -64,9 +64,9 @@ println(s"bob=\${bob.toLf} pid=\${participant2.id.toProtoPrimitive}")
   expect(r.out).toContain('end>0: true');
   expect(r.out).toMatch(/bob=Bob::1220[0-9a-f]{64} pid=PAR::participant2::1220[0-9a-f]{64}/);
   // the state changed in the daemon: visible over its JSON API
-  const parties = await (await fetch(`${d.json(0)}/v2/parties`)).json();
+  const parties = (await (await fetch(`${d.json(0)}/v2/parties`)).json()) as { partyDetails: Array<{ party: string }> };
   expect(parties.partyDetails.map((p: { party: string }) => p.party.split('::')[0])).toContain('Bob');
-  expect((await (await fetch(`${d.json(1)}/v2/packages`)).json()).packageIds).toHaveLength(1);
+  expect(((await (await fetch(`${d.json(1)}/v2/packages`)).json()) as { packageIds: string[] }).packageIds).toHaveLength(1);
 });
 
 test('runtime errors: missing DAR, duplicate user → exit 1 with Script execution failed', async () => {
@@ -83,7 +83,7 @@ test('compile errors: unknown command, unknown parameter, unknown value, syntax 
   const a = await run('participant1.ledger_api.users.create("never-created")\nparticipant1.partiez.enable("X")\n');
   expect(a.code).toBe(1);
   expect(a.err).toMatch(/Script execution failed: Compilation Failed\n\(console\):2:\d+: value partiez is not a member of participant1/);
-  const users = await (await fetch(`${d.json(0)}/v2/users`)).json();
+  const users = (await (await fetch(`${d.json(0)}/v2/users`)).json()) as { users: Array<{ id: string }> };
   expect(users.users.map((u: { id: string }) => u.id)).not.toContain('never-created');
   const b = await run('participant1.parties.enable(nam = "X")\n');
   expect(b.code).toBe(1);

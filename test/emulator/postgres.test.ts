@@ -9,8 +9,8 @@ let pg: TestPostgres;
 beforeAll(async () => { pg = await startTestPostgres(); });
 afterAll(async () => { await pg?.stop(); await pg?.stop(); /* idempotent */ });
 
-const parties = async (url: string) => ((await (await fetch(`${url}/v2/parties`)).json()).partyDetails as Array<{ party: string }>).map((p) => p.party);
-const users = async (url: string) => ((await (await fetch(`${url}/v2/users`)).json()).users as Array<{ id: string }>).map((u) => u.id);
+const parties = async (url: string) => (((await (await fetch(`${url}/v2/parties`)).json()) as { partyDetails: unknown }).partyDetails as Array<{ party: string }>).map((p) => p.party);
+const users = async (url: string) => (((await (await fetch(`${url}/v2/users`)).json()) as { users: unknown }).users as Array<{ id: string }>).map((u) => u.id);
 
 test('postgres storage survives a restart, memory storage does not', async () => {
   for (const n of ['sequencer1', 'mediator1', 'participant1', 'participant2']) await pg.createDatabase(`emu_${n}`);

@@ -2,7 +2,7 @@
 // the emulator is packed and installed once per test process (`canton install --file --sha256` into a
 // shared CANTON_MPC_HOME), a fake JDK 21 is put in place, ports come from a free `portBase`, and
 // `cleanup()` stops everything the project started, whatever state the test left it in.
-import { execa, type Result } from 'execa';
+import { execa } from 'execa';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,14 @@ import { makeFakeJdk } from './fake-jdk.js';
 import { packDistribution } from '../emulator/pack.js';
 
 export const CLI = resolve(import.meta.dirname, '../../bin/canton-mpc.js');
+
+/** What a CLI run yields to a test: text streams, never undefined. */
+export interface CliResult {
+  exitCode: number | undefined;
+  stdout: string;
+  stderr: string;
+  signal?: string;
+}
 
 export interface SharedRelease {
   base: string;
@@ -97,7 +105,7 @@ export interface CliProject {
   postgresPort: number;
   env: Record<string, string | undefined>;
   release: SharedRelease;
-  run(args: string[], opts?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<Result>;
+  run(args: string[], opts?: { env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<CliResult>;
   state(): any;
   writeConfig(config: Record<string, unknown>): void;
   cleanup(): Promise<void>;
@@ -143,8 +151,9 @@ export async function makeProject(opts: ProjectOptions = {}): Promise<CliProject
     env,
     release: rel,
     writeConfig,
-    run(args, o = {}) {
-      return execa('node', [CLI, ...args], { cwd: dir, env: { ...env, ...o.env }, extendEnv: false, reject: false, timeout: o.timeoutMs ?? 120_000 });
+    async run(args, o = {}) {
+      const r = await execa('node', [CLI, ...args], { cwd: dir, env: { ...env, ...o.env }, extendEnv: false, reject: false, timeout: o.timeoutMs ?? 120_000 });
+      return { exitCode: r.exitCode, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal ?? undefined };
     },
     state() {
       const p = join(stateDir, 'state.json');

@@ -10,7 +10,7 @@ function sim(o: { portsAt?: number; readyAt?: Record<string, number>; partiesAt?
     exited: () => (o.exitAt !== undefined && now >= o.exitAt ? { code: o.exitCode ?? 1, signal: null } : undefined),
     portsFileWritten: async () => o.portsAt !== undefined && now >= o.portsAt,
     readyz: async (p) => (now >= (o.readyAt?.[p] ?? 0) ? 200 : 503),
-    partyIds: async () => (o.partiesAt !== undefined && now >= o.partiesAt ? { Issuer: 'Issuer::12', Holder: 'Holder::34' } : {}),
+    partyIds: async (): Promise<Record<string, string>> => (o.partiesAt !== undefined && now >= o.partiesAt ? { Issuer: 'Issuer::12', Holder: 'Holder::34' } : {}),
     partyVisible: async (p, id) => {
       visited.add(`${p}/${id}`);
       return true;
