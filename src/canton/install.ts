@@ -1,0 +1,227 @@
+import { promises as fsp } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { IntegrityError, PrerequisiteError, RemoteError, UserError, isCantonMpcError } from '../errors.js';
+import { withLock } from '../system/lock.js';
+import type { FetchLike } from '../system/http.js';
+import type { Output } from '../ui/output.js';
+import {
+  cantonCacheRoot,
+  cantonVersionDir,
+  downloadsDir,
+  INSTALL_RECORD,
+  installedCantonHome,
+  lockPath,
+  readInstallRecord,
+  readTrusted,
+  recordTrusted,
+  trustedPath,
+  type InstallRecord,
+} from './cache.js';
+import { downloadResumable, sha256File } from './download.js';
+import { extractRelease, removeStaleExtractions } from './extract.js';
+import { createProgressReporter, formatBytes } from './progress.js';
+import { chooseChecksum, chooseUrls, loadCatalogue, tarballName, validateVersion, type ChecksumChoice } from './releases.js';
+
+export interface EnsureOptions {
+  version: string;
+  env: NodeJS.ProcessEnv;
+  output: Output;
+  url?: string;
+  file?: string;
+  sha256?: string;
+  trustOnFirstUse?: boolean;
+  force?: boolean;
+  signal?: AbortSignal;
+  fetchImpl?: typeof fetch;
+}
+
+export interface EnsureResult {
+  home: string;
+  version: string;
+  /** false: it was already there. */
+  installed: boolean;
+  sha256: string;
+}
+
+/**
+ * Make `<cache>/canton/<version>/bin/canton` exist, downloading (resumably), verifying and
+ * unpacking the release when needed. Safe to run concurrently: one process installs under the
+ * version's lock, the others wait and then find it installed.
+ */
+export async function ensureCantonRelease(opts: EnsureOptions): Promise<EnsureResult> {
+  const version = validateVersion(opts.version);
+  const { env, output } = opts;
+  if (!opts.force) {
+    const home = await installedCantonHome(version, env);
+    if (home) return { home, version, installed: false, sha256: (await readInstallRecord(home))?.sha256 ?? '' };
+  }
+
+  const catalogue = await loadCatalogue();
+  const entry = catalogue.releases[version];
+  const trusted = (await readTrusted(env))[version]?.sha256;
+  const checksum = chooseChecksum({ version, flag: opts.sha256, entry, trusted, trustOnFirstUse: opts.trustOnFirstUse });
+  if (checksum.kind === 'unknown') {
+    throw new PrerequisiteError(`no sha256 is known for Canton ${version}, so its download cannot be verified`, {
+      kind: 'checksum_unknown',
+      where: entry ? 'canton/releases.json (sha256: null)' : `Canton ${version} is not in canton/releases.json`,
+      hint:
+        `Pass the publisher's checksum: canton-mpc canton install ${version} --sha256 <hex> ` +
+        `(GitHub shows it as the release asset's digest), or accept and record the hash of this first download with --trust-on-first-use.` +
+        (entry?.sha256Note ? ` ${entry.sha256Note}` : ''),
+      data: { version },
+    });
+  }
+  if (opts.file && opts.url) throw new UserError('--file and --url cannot be used together', { where: '--file, --url', hint: 'Use --file for a local tarball, --url to download.' });
+
+  const target = cantonVersionDir(version, env);
+  let waitedForOther = false;
+  return withLock(
+    lockPath(version, env),
+    {
+      signal: opts.signal,
+      onWait: () => {
+        waitedForOther = true;
+        output.info(`Another canton-mpc process is installing Canton ${version}; waiting for it…`);
+      },
+    },
+    async (signal) => {
+      // The process we waited for may have installed it meanwhile.
+      if (!opts.force || waitedForOther) {
+        const home = await installedCantonHome(version, env);
+        if (home) return { home, version, installed: false, sha256: (await readInstallRecord(home))?.sha256 ?? '' };
+      }
+      await removeStaleExtractions(target, version);
+      const got = opts.file ? await fromFile(opts.file, checksum, version, output) : await fromNetwork(version, checksum, opts, entry, signal);
+      try {
+        const record: InstallRecord = {
+          version,
+          sha256: got.sha256,
+          checksumSource: checksum.kind === 'known' ? checksum.source : 'trust-on-first-use',
+          source: got.source,
+          installedAt: new Date().toISOString(),
+        };
+        await extractRelease({ tarball: got.tarball, targetDir: target, version, extraFiles: { [INSTALL_RECORD]: `${JSON.stringify(record, null, 2)}\n` } });
+      } finally {
+        if (got.temporary) await fsp.rm(got.tarball, { force: true });
+      }
+      output.event({ event: 'extracted', version, home: target });
+      if (checksum.kind === 'tofu') {
+        await recordTrusted(env, version, got.sha256, got.source, signal);
+        output.warn(
+          `no published checksum is known for Canton ${version}; trusted this download on first use: sha256 ${got.sha256} ` +
+            `(recorded in ${trustedPath(env)}; later installs of ${version} must match it). Compare it with the publisher's digest.`,
+        );
+      }
+      output.info(`Installed Canton ${version} in ${target}`);
+      return { home: target, version, installed: true, sha256: got.sha256 };
+    },
+  );
+}
+
+interface Obtained {
+  tarball: string;
+  sha256: string;
+  source: string;
+  /** Our own copy in the cache, deleted after unpacking. */
+  temporary: boolean;
+}
+
+function verify(checksum: ChecksumChoice, actual: string, version: string, source: string): void {
+  if (checksum.kind !== 'known' || checksum.sha256 === actual) return;
+  const from = checksum.source === 'trusted' ? 'recorded on first use' : checksum.source === 'catalogue' ? 'from canton/releases.json' : 'given with --sha256';
+  throw new IntegrityError(`sha256 mismatch for Canton ${version} from ${source}: expected ${checksum.sha256} (${from}), got ${actual}`, {
+    where: source,
+    kind: 'checksum_mismatch',
+    hint:
+      checksum.source === 'trusted'
+        ? `The file differs from the first one you trusted. If the new one is right, remove the ${version} entry from the cache's trusted.json.`
+        : 'The file is corrupt or not the published release. Nothing was installed; check the source and the checksum, then retry.',
+    data: { expected: checksum.sha256, actual, source },
+  });
+}
+
+async function fromFile(file: string, checksum: ChecksumChoice, version: string, output: Output): Promise<Obtained> {
+  const path = resolve(file);
+  try {
+    const st = await fsp.stat(path);
+    if (!st.isFile()) throw new Error('not a file');
+  } catch {
+    throw new UserError(`--file ${file}: no such file`, { where: '--file', hint: 'Give the path of a downloaded canton-open-source-<version>.tar.gz.' });
+  }
+  output.info(`Verifying ${path}…`);
+  const sha256 = await sha256File(path);
+  verify(checksum, sha256, version, path);
+  output.event({ event: 'verified', version, sha256, source: path });
+  return { tarball: path, sha256, source: path, temporary: false };
+}
+
+async function fromNetwork(version: string, checksum: ChecksumChoice, opts: EnsureOptions, entry: Parameters<typeof chooseUrls>[1]['entry'], signal: AbortSignal): Promise<Obtained> {
+  const { output, env } = opts;
+  const { urls, origin } = chooseUrls(version, { url: opts.url, env, entry });
+  const dir = downloadsDir(env);
+  await fsp.mkdir(dir, { recursive: true });
+  const partial = join(dir, `${tarballName(version)}.partial`);
+  const failures: Error[] = [];
+  for (const url of urls) {
+    // A mismatch after resuming may come from a stale prefix (another file of the same name): one clean retry.
+    for (let fresh = 0; fresh < 2; fresh++) {
+      const reporter = createProgressReporter(output, `Downloading Canton ${version}`, { version, url });
+      let started = false;
+      try {
+        const result = await downloadResumable({
+          url,
+          partialPath: partial,
+          fetchImpl: opts.fetchImpl as FetchLike | undefined,
+          signal,
+          onProgress: (p) => {
+            if (!started) {
+              started = true;
+              output.event({ event: 'start', version, url, resumeFrom: p.resumedFrom, ...(p.total === undefined ? {} : { total: p.total }) });
+              output.info(
+                p.resumedFrom > 0
+                  ? `Resuming the download of Canton ${version} from ${url} at ${formatBytes(p.resumedFrom)}`
+                  : `Downloading Canton ${version} from ${url}${p.total ? ` (${formatBytes(p.total)})` : ''}`,
+              );
+            }
+            reporter.update(p);
+          },
+          onRetry: ({ error, attempt, retriesLeft }) => {
+            output.event({ event: 'retry', version, url, attempt, retriesLeft, error: error.message });
+            output.debug(`attempt ${attempt} failed: ${error.message}; retrying (${retriesLeft} left)`);
+          },
+        });
+        try {
+          verify(checksum, result.sha256, version, url);
+        } catch (e) {
+          await fsp.rm(partial, { force: true });
+          if (result.resumed && fresh === 0) {
+            output.warn(`the resumed download of ${version} did not verify; downloading it again from zero`);
+            continue;
+          }
+          reporter.fail();
+          throw e;
+        }
+        reporter.succeed(`Downloaded Canton ${version} (${formatBytes(result.size)})`);
+        output.event({ event: 'verified', version, sha256: result.sha256, size: result.size, url, attempts: result.attempts, resumed: result.resumed });
+        output.info(`Verified sha256 ${result.sha256}${checksum.kind === 'known' ? ` (${checksum.source})` : ' (not verified: trust on first use)'}`);
+        const tarball = join(dir, tarballName(version));
+        await fsp.rename(partial, tarball);
+        return { tarball, sha256: result.sha256, source: url, temporary: true };
+      } catch (e) {
+        reporter.fail();
+        if (e instanceof IntegrityError || !isCantonMpcError(e) || signal.aborted) throw e;
+        failures.push(e);
+        break;
+      }
+    }
+    if (urls.length > 1 && url !== urls[urls.length - 1]) output.warn(`${failures[failures.length - 1]?.message}; trying the next URL`);
+  }
+  const last = failures[failures.length - 1];
+  if (failures.length <= 1 && last) throw last;
+  throw new RemoteError(`could not download Canton ${version}:\n${failures.map((f) => `  ${f.message}`).join('\n')}`, {
+    kind: 'download_failed',
+    where: origin === 'catalogue' ? urls.join(', ') : origin,
+    hint: `Set CANTON_MPC_MIRROR to a reachable mirror, pass --url, or download the tarball elsewhere and use --file. Cache: ${cantonCacheRoot(env)}`,
+    data: { urls },
+  });
+}

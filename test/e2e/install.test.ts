@@ -1,0 +1,294 @@
+import { execa } from 'execa';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, accessSync, constants } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { packDistribution } from '../emulator/pack.js';
+import { startDownloadServer, type DownloadServer } from '../support/download-server.js';
+
+const CLI = resolve(import.meta.dirname, '../../bin/canton-mpc.js');
+const NAME = 'canton-open-source-3.4.11.tar.gz';
+const PATH = `/${NAME}`;
+
+let work: string;
+let server: DownloadServer;
+let release: { tarball: string; sha256: string; size: number };
+let cache: string;
+
+function cli(args: string[], env: Record<string, string | undefined> = {}) {
+  const base: Record<string, string | undefined> = { ...process.env, CANTON_MPC_HOME: cache, CI: '1', CANTON_MPC_MIRROR: undefined };
+  return execa('node', [CLI, ...args], { env: { ...base, ...env }, extendEnv: false, reject: false, cwd: work });
+}
+
+function cacheEntries(sub: string): string[] {
+  const dir = join(cache, sub);
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'cmpc-install-'));
+  release = await packDistribution({ outDir: join(work, 'pkg'), padBytes: 3 * 1024 * 1024 });
+  server = await startDownloadServer({ [PATH]: release.tarball });
+});
+
+afterAll(async () => {
+  await server?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  cache = mkdtempSync(join(work, 'cache-'));
+  server.clearFaults();
+  server.requests.length = 0;
+});
+
+describe('canton install', () => {
+  it('installs from a URL, verifies, and a second run finds it installed without downloading', async () => {
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const home = join(cache, 'canton', '3.4.11');
+    expect(r.stdout.trim()).toBe(home);
+    accessSync(join(home, 'bin', 'canton'), constants.X_OK);
+    expect(existsSync(join(home, 'lib', 'canton-emulator.mjs'))).toBe(true);
+    expect(cacheEntries('downloads')).toEqual([]);
+    expect(cacheEntries('canton')).toEqual(['3.4.11']);
+    expect(server.requestsFor(PATH)).toHaveLength(1);
+
+    const again = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain('already installed');
+    expect(server.requestsFor(PATH)).toHaveLength(1);
+
+    const path = await cli(['canton', 'path', '3.4.11']);
+    expect(path.exitCode).toBe(0);
+    expect(path.stdout.trim()).toBe(home);
+
+    const list = await cli(['--json', 'canton', 'list']);
+    const doc = JSON.parse(list.stdout) as { releases: { version: string; installed: boolean; sha256: string }[] };
+    expect(doc.releases.find((x) => x.version === '3.4.11')).toMatchObject({ installed: true, sha256: release.sha256 });
+  });
+
+  it('refuses a checksum mismatch with exit 7, naming both hashes, and leaves nothing in the cache', async () => {
+    const wrong = 'a'.repeat(64);
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', wrong]);
+    expect(r.exitCode).toBe(7);
+    expect(r.stderr).toContain(wrong);
+    expect(r.stderr).toContain(release.sha256);
+    expect(cacheEntries('downloads')).toEqual([]);
+    expect(cacheEntries('canton')).toEqual([]);
+  });
+
+  it('refuses bytes corrupted in transit (exit 7), partial removed', async () => {
+    server.fault(PATH, { corrupt: true });
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode).toBe(7);
+    expect(r.stderr).toMatch(/sha256 mismatch/);
+    expect(cacheEntries('downloads')).toEqual([]);
+    expect(cacheEntries('canton')).toEqual([]);
+  });
+
+  it('resumes with Range after the connection drops mid-file, then verifies', async () => {
+    const cut = Math.floor(release.size / 3);
+    server.fault(PATH, { dropAfterBytes: cut, times: 1 });
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const reqs = server.requestsFor(PATH);
+    expect(reqs).toHaveLength(2);
+    expect(reqs[0]!.range).toBeUndefined();
+    // The client resumes where its file ends: at most what the server pushed before the cut.
+    const from = Number(/^bytes=(\d+)-$/.exec(reqs[1]!.range ?? '')?.[1]);
+    expect(from).toBeGreaterThan(0);
+    expect(from).toBeLessThanOrEqual(cut);
+    expect(reqs[1]!.status).toBe(206);
+    expect(reqs[1]!.bytesSent).toBe(release.size - from);
+    accessSync(join(cache, 'canton', '3.4.11', 'bin', 'canton'), constants.X_OK);
+  });
+
+  it('resumes a .partial left by a killed run', async () => {
+    const half = Math.floor(release.size / 2);
+    mkdirSync(join(cache, 'downloads'), { recursive: true });
+    writeFileSync(join(cache, 'downloads', `${NAME}.partial`), readFileSync(release.tarball).subarray(0, half));
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const reqs = server.requestsFor(PATH);
+    expect(reqs).toHaveLength(1);
+    expect(reqs[0]!.range).toBe(`bytes=${half}-`);
+    expect(reqs[0]!.bytesSent).toBe(release.size - half);
+    expect(r.stderr).toContain('Resuming');
+  });
+
+  it('restarts from zero when the server ignores Range (200)', async () => {
+    const half = Math.floor(release.size / 2);
+    mkdirSync(join(cache, 'downloads'), { recursive: true });
+    writeFileSync(join(cache, 'downloads', `${NAME}.partial`), readFileSync(release.tarball).subarray(0, half));
+    server.fault(PATH, { ignoreRange: true });
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const reqs = server.requestsFor(PATH);
+    expect(reqs).toHaveLength(1);
+    expect(reqs[0]!.status).toBe(200);
+    expect(reqs[0]!.bytesSent).toBe(release.size);
+  });
+
+  it('re-downloads from zero when a stale .partial is not a prefix of the file', async () => {
+    mkdirSync(join(cache, 'downloads'), { recursive: true });
+    writeFileSync(join(cache, 'downloads', `${NAME}.partial`), Buffer.alloc(1000, 7));
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const reqs = server.requestsFor(PATH);
+    expect(reqs.map((q) => q.range)).toEqual(['bytes=1000-', undefined]);
+  });
+
+  it('404: a clear error naming the URL, exit 5, no retries', async () => {
+    const url = server.url('/nope/canton-open-source-3.4.11.tar.gz');
+    const r = await cli(['canton', 'install', '3.4.11', '--url', url, '--sha256', release.sha256]);
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).toContain(`GET ${url} answered 404`);
+    expect(r.stderr).toContain('hint:');
+    expect(server.requestsFor('/nope/canton-open-source-3.4.11.tar.gz')).toHaveLength(1);
+    expect(cacheEntries('canton')).toEqual([]);
+  });
+
+  it('500: retried with backoff, then a clear error naming the URL, exit 5', async () => {
+    server.fault(PATH, { status: 500 });
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode).toBe(5);
+    expect(r.stderr).toContain(`GET ${server.url(PATH)} answered 500`);
+    expect(server.requestsFor(PATH).length).toBeGreaterThan(1);
+  });
+
+  it('500 once, then success: the retry succeeds', async () => {
+    server.fault(PATH, { status: 500, times: 1 });
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(server.requestsFor(PATH).map((q) => q.status)).toEqual([500, 200]);
+  });
+
+  it('two installs at once: one download, both succeed', async () => {
+    // Slow enough that the second process starts while the first still downloads.
+    server.fault(PATH, { bytesPerSecond: Math.ceil(release.size / 1.5) });
+    const args = ['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256];
+    const [a, b] = await Promise.all([cli(args), cli(args)]);
+    expect(a.exitCode, a.stderr).toBe(0);
+    expect(b.exitCode, b.stderr).toBe(0);
+    expect(server.requestsFor(PATH)).toHaveLength(1);
+    const home = join(cache, 'canton', '3.4.11');
+    expect([a.stdout, b.stdout].every((o) => o.includes(home))).toBe(true);
+    expect([a.stdout, b.stdout].filter((o) => o.includes('already installed'))).toHaveLength(1);
+    expect(cacheEntries('canton')).toEqual(['3.4.11']);
+  });
+
+  it('--file installs offline after verifying the checksum', async () => {
+    const r = await cli(['canton', 'install', '3.4.11', '--file', release.tarball, '--sha256', release.sha256]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(server.requests).toHaveLength(0);
+    accessSync(join(cache, 'canton', '3.4.11', 'bin', 'canton'), constants.X_OK);
+    expect(existsSync(release.tarball)).toBe(true);
+  });
+
+  it('--file with a wrong checksum: exit 7, the user file untouched', async () => {
+    const r = await cli(['canton', 'install', '3.4.11', '--file', release.tarball, '--sha256', 'b'.repeat(64)]);
+    expect(r.exitCode).toBe(7);
+    expect(existsSync(release.tarball)).toBe(true);
+    expect(cacheEntries('canton')).toEqual([]);
+  });
+
+  it('a corrupt archive with a matching checksum: exit 7, no half-extracted directory left', async () => {
+    const full = readFileSync(release.tarball);
+    const truncated = join(work, 'truncated.tar.gz');
+    writeFileSync(truncated, full.subarray(0, Math.floor(full.length * 0.6)));
+    const { createHash } = await import('node:crypto');
+    const sha = createHash('sha256').update(readFileSync(truncated)).digest('hex');
+    server.serve('/truncated.tar.gz', truncated);
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url('/truncated.tar.gz'), '--sha256', sha]);
+    expect(r.exitCode, r.stderr).toBe(7);
+    expect(r.stderr).toMatch(/not a valid \.tar\.gz/);
+    expect(cacheEntries('canton')).toEqual([]);
+    expect(cacheEntries('downloads')).toEqual([]);
+
+    const garbage = join(work, 'garbage.tar.gz');
+    writeFileSync(garbage, Buffer.from('this is not gzip at all\n'.repeat(100)));
+    const sha2 = createHash('sha256').update(readFileSync(garbage)).digest('hex');
+    const r2 = await cli(['canton', 'install', '3.4.11', '--file', garbage, '--sha256', sha2]);
+    expect(r2.exitCode, r2.stderr).toBe(7);
+    expect(cacheEntries('canton')).toEqual([]);
+  });
+
+  it('an unknown checksum without --sha256 or --trust-on-first-use is refused before downloading', async () => {
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH)]);
+    expect(r.exitCode).toBe(4);
+    expect(r.stderr).toContain('no sha256 is known for Canton 3.4.11');
+    expect(r.stderr).toContain('--sha256');
+    expect(r.stderr).toContain('--trust-on-first-use');
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('--trust-on-first-use records the hash and warns; later installs verify against it', async () => {
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--trust-on-first-use']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*trusted this download on first use: sha256 [0-9a-f]{64}/);
+    expect(r.stderr).toContain(release.sha256);
+    const trusted = JSON.parse(readFileSync(join(cache, 'trusted.json'), 'utf8')) as Record<string, { sha256: string; url: string }>;
+    expect(trusted['3.4.11']).toMatchObject({ sha256: release.sha256, url: server.url(PATH) });
+
+    // Same file again, no flags: verified against the recorded hash.
+    expect((await cli(['canton', 'remove', '3.4.11'])).exitCode).toBe(0);
+    const again = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH)]);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('warning');
+
+    // A different file under the same version is refused.
+    const other = await packDistribution({ outDir: join(work, 'other'), padBytes: 1024 });
+    server.serve('/other.tar.gz', other.tarball);
+    expect((await cli(['canton', 'remove', '3.4.11'])).exitCode).toBe(0);
+    const bad = await cli(['canton', 'install', '3.4.11', '--url', server.url('/other.tar.gz')]);
+    expect(bad.exitCode).toBe(7);
+    expect(bad.stderr).toContain('recorded on first use');
+    expect(bad.stderr).toContain(other.sha256);
+  });
+
+  it('CANTON_MPC_MIRROR: downloads <mirror>/canton-open-source-<version>.tar.gz', async () => {
+    server.serve(`/mirror/${NAME}`, release.tarball);
+    const r = await cli(['canton', 'install', '--sha256', release.sha256], { CANTON_MPC_MIRROR: `${server.baseUrl}/mirror/` });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(server.requests.map((q) => q.path)).toEqual([`/mirror/${NAME}`]);
+  });
+
+  it('--json streams NDJSON events ending with done; nothing animated on stderr', async () => {
+    server.fault(PATH, { bytesPerSecond: Math.ceil(release.size / 1.2) });
+    const r = await cli(['--json', 'canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: string; percent?: number });
+    const kinds = events.map((e) => e.event);
+    expect(kinds[0]).toBe('start');
+    expect(kinds.slice(-3)).toEqual(['verified', 'extracted', 'done']);
+    const progress = events.filter((e) => e.event === 'progress');
+    expect(progress.length).toBeGreaterThan(2);
+    // throttled: far fewer events than body chunks
+    expect(progress.length).toBeLessThan(60);
+    expect(progress[progress.length - 1]!.percent).toBe(100);
+    expect(events[events.length - 1]).toMatchObject({ event: 'done', ok: true, installed: true, sha256: release.sha256 });
+    expect(r.stderr).not.toMatch(/\r|\u001b\[/);
+  });
+
+  it('remove is idempotent; path of a missing version exits 4', async () => {
+    expect((await cli(['canton', 'install', '3.4.11', '--file', release.tarball, '--sha256', release.sha256])).exitCode).toBe(0);
+    const first = await cli(['canton', 'remove', '3.4.11']);
+    expect(first.exitCode).toBe(0);
+    expect(first.stdout).toContain('Removed');
+    const second = await cli(['canton', 'remove', '3.4.11']);
+    expect(second.exitCode).toBe(0);
+    expect(second.stdout).toContain('not installed');
+    const p = await cli(['canton', 'path', '3.4.11']);
+    expect(p.exitCode).toBe(4);
+    expect(p.stderr).toContain('canton-mpc canton install 3.4.11');
+    expect(cacheEntries('canton')).toEqual([]);
+  });
+
+  it('rejects a version that is not a version', async () => {
+    const r = await cli(['canton', 'install', '../../etc', '--sha256', release.sha256]);
+    expect(r.exitCode).toBe(2);
+    expect(statSync(cache).isDirectory()).toBe(true);
+    expect(cacheEntries('canton')).toEqual([]);
+  });
+});

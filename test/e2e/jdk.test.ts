@@ -1,0 +1,82 @@
+import { execa } from 'execa';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeFakeJdk } from '../support/fake-jdk.js';
+
+/** This machine image (and CI, which runs on it) has OpenJDK 17 on PATH and a Temurin 25, no 21. */
+const JDK17 = '/usr/lib/jvm/java-17-openjdk-amd64';
+const JDK25 = '/usr/lib/jvm/temurin-25-jdk-amd64';
+const CLI = resolve(import.meta.dirname, '../../bin/canton-mpc.js');
+
+let work: string;
+
+interface Check {
+  id: string;
+  status: string;
+  detail: string;
+  fix?: string;
+  data?: { chosen?: { home: string; major: number }; found?: { home: string; major: number; version: string; source: string }[]; note?: string };
+}
+
+function doctor(args: string[], env: Record<string, string | undefined> = {}) {
+  const base: Record<string, string | undefined> = { ...process.env, JAVA_HOME: undefined, JDK_HOME: undefined, CANTON_MPC_HOME: join(work, 'cache'), CI: '1' };
+  return execa('node', [CLI, ...args], { env: { ...base, ...env }, extendEnv: false, reject: false, cwd: work });
+}
+
+const jdkCheck = (stdout: string) => (JSON.parse(stdout) as { checks: Check[] }).checks.find((c) => c.id === 'jdk')!;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'cmpc-jdk-e2e-'));
+  // Ports far from anything else the suite runs, so only the JDK decides the outcome here.
+  writeFileSync(join(work, 'canton-mpc.yaml'), `portBase: ${20000 + Math.floor(Math.random() * 300) * 100}\n`);
+});
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+describe('doctor and the JDKs of this machine', () => {
+  it('lists Java 17 and Java 25 and picks 25 with its note', async () => {
+    const r = await doctor(['--json', 'doctor']);
+    const jdk = jdkCheck(r.stdout);
+    const found = jdk.data!.found!;
+    expect(found.find((j) => j.home === JDK17)).toMatchObject({ major: 17 });
+    expect(found.find((j) => j.home === JDK25)).toMatchObject({ major: 25 });
+    expect(found.find((j) => j.home === JDK17)!.source).toBe('PATH');
+    expect(jdk.data!.chosen).toMatchObject({ home: JDK25, major: 25 });
+    expect(jdk.status).toBe('warn');
+    expect(jdk.data!.note).toMatch(/Java 25 .*newer than Java 21.*has not been tested/);
+    expect(r.exitCode, r.stdout).toBe(0);
+
+    const human = await doctor(['doctor']);
+    expect(human.stdout).toContain(`using Java 25`);
+    expect(human.stdout).toContain(JDK25);
+    expect(human.stdout).toContain(`Java 17 (`);
+    expect(human.stdout).toContain(JDK17);
+  });
+
+  it('--java-home on the 17: fails (exit 1), naming 17 and 21', async () => {
+    const r = await doctor(['doctor', '--java-home', JDK17]);
+    expect(r.exitCode).toBe(1);
+    expect(r.stdout).toMatch(/\[FAIL\] Java 21 +--java-home \/usr\/lib\/jvm\/java-17-openjdk-amd64 is Java 17 \(17\.[0-9.]+\); Canton 3\.4 needs Java 21/);
+    expect(r.stdout).toContain(JDK25);
+  });
+
+  it('JAVA_HOME on the 17 is not silently replaced by the 25', async () => {
+    const r = await doctor(['--json', 'doctor'], { JAVA_HOME: JDK17 });
+    expect(r.exitCode).toBe(1);
+    const jdk = jdkCheck(r.stdout);
+    expect(jdk.status).toBe('fail');
+    expect(jdk.detail).toMatch(/^JAVA_HOME=\/usr\/lib\/jvm\/java-17-openjdk-amd64 is Java 17 .*needs Java 21$/);
+    expect(jdk.fix).toContain('unset JAVA_HOME');
+  });
+
+  it('--java-home on a JDK 21: ok, no note', async () => {
+    const home = makeFakeJdk(join(work, 'jdk21'), '21');
+    const r = await doctor(['--json', 'doctor', '--java-home', home]);
+    const jdk = jdkCheck(r.stdout);
+    expect(jdk.status).toBe('ok');
+    expect(jdk.data!.chosen).toMatchObject({ home, major: 21 });
+    expect(jdk.data!.note).toBeUndefined();
+    expect(r.exitCode).toBe(0);
+  });
+});
