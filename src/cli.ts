@@ -39,7 +39,8 @@ async function makeContext(flags: GlobalFlags): Promise<CommandContext> {
     json: Boolean(flags.json),
     verbose: Boolean(flags.verbose),
     color,
-    interactive: process.stderr.isTTY === true && !process.env.CI,
+    // A pty nobody sized reports 0 columns, and a spinner there would redraw forever.
+    interactive: process.stderr.isTTY === true && !process.env.CI && (process.stderr.columns ?? 0) > 0,
   });
   return {
     cwd: process.cwd(),

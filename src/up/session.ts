@@ -202,7 +202,13 @@ export class UpSession implements UpActions {
     return this.cantonHome !== undefined;
   }
   async ensureCanton(): Promise<void> {
-    const r = await M.install.ensureCantonRelease({ version: this.topology.canton.version, env: this.ctx.env, output: this.ctx.output, signal: this.ctx.signal });
+    const r = await M.install.ensureCantonRelease({
+      version: this.topology.canton.version,
+      env: this.ctx.env,
+      // `up --json` prints one JSON document: the installer's NDJSON progress events stay out of it.
+      output: { ...this.ctx.output, event() {} },
+      signal: this.ctx.signal,
+    });
     this.cantonHome = r.home;
   }
 
