@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import getPort from 'get-port';
+import { freePortBase, topologyOffsets } from '../support/ports.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadProject } from '../../src/config/load.js';
 import { parsePartyLines, portsFilePath, renderProject, writeRendered } from '../../src/render/index.js';
@@ -18,7 +18,7 @@ interface Project { dir: string; conf: string; bootstrap: string; portsFile: str
 /** A temp project with canton-mpc.yaml, rendered by the product into <dir>/rendered. */
 async function renderTempProject(o: { participants: number; parties: Record<string, string>; storage?: 'memory' | 'postgres'; dar?: boolean; prefix?: string }): Promise<Project> {
   const dir = mkdtempSync(join(tmpdir(), 'bootstrap-emu-'));
-  const portBase = await freeBase(o.participants);
+  const portBase = await freePortBase(topologyOffsets(o.participants));
   const lines = [
     'version: 1',
     `portBase: ${portBase}`,
@@ -42,18 +42,6 @@ async function renderTempProject(o: { participants: number; parties: Record<stri
   const jsonUrls: Record<string, string> = {};
   for (const p of topology.participants) jsonUrls[p.name] = `http://127.0.0.1:${p.ports.json}`;
   return { dir, conf: join(out, 'canton.conf'), bootstrap: join(out, 'bootstrap.canton'), portsFile: portsFilePath(topology), jsonUrls };
-}
-
-/** A portBase whose derived ports (canton-mpc.yaml: slot s → base + 10*s + role) are all free now. */
-async function freeBase(participants: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20000 + 10 * Math.floor(Math.random() * 4000);
-    const wanted = [base + 1, base + 2, base + 202];
-    for (let s = 1; s <= participants; s++) wanted.push(base + 10 * s + 1, base + 10 * s + 2, base + 10 * s + 3);
-    const got = await Promise.all(wanted.map((port) => getPort({ port })));
-    if (got.every((g, i) => g === wanted[i])) return base;
-  }
-  throw new Error('no free port block');
 }
 
 async function startDaemon(p: Project, env: NodeJS.ProcessEnv = {}): Promise<Running & { startMs: number }> {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeFakeJdk } from '../support/fake-jdk.js';
+import { freePortBase, topologyOffsets } from '../support/ports.js';
 import { packDistribution } from '../emulator/pack.js';
 
 const CLI = resolve(import.meta.dirname, '../../bin/canton-mpc.js');
@@ -28,10 +29,10 @@ function doctor(args: string[] = [], env: Record<string, string | undefined> = {
 const checks = (stdout: string) => (JSON.parse(stdout) as { ok: boolean; checks: Check[] }).checks;
 const byId = (stdout: string, id: string) => checks(stdout).find((c) => c.id === id)!;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'cmpc-doctor-'));
   jdk21 = makeFakeJdk(join(work, 'jdk21'), '21');
-  base = 20000 + Math.floor(Math.random() * 300) * 100;
+  base = await freePortBase([...topologyOffsets(2), 99]);
   writeFileSync(join(work, 'canton-mpc.yaml'), `portBase: ${base}\n`);
 });
 afterEach(() => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeFakeJdk } from '../support/fake-jdk.js';
+import { freePortBase, topologyOffsets } from '../support/ports.js';
 
 /** This machine image (and CI, which runs on it) has OpenJDK 17 on PATH and a Temurin 25, no 21. */
 const JDK17 = '/usr/lib/jvm/java-17-openjdk-amd64';
@@ -27,10 +28,10 @@ function doctor(args: string[], env: Record<string, string | undefined> = {}) {
 
 const jdkCheck = (stdout: string) => (JSON.parse(stdout) as { checks: Check[] }).checks.find((c) => c.id === 'jdk')!;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'cmpc-jdk-e2e-'));
-  // Ports far from anything else the suite runs, so only the JDK decides the outcome here.
-  writeFileSync(join(work, 'canton-mpc.yaml'), `portBase: ${20000 + Math.floor(Math.random() * 300) * 100}\n`);
+  // A free port block, so only the JDK decides the outcome here.
+  writeFileSync(join(work, 'canton-mpc.yaml'), `portBase: ${await freePortBase(topologyOffsets(2))}\n`);
 });
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import getPort from 'get-port';
 import { stringify } from 'yaml';
 import { makeFakeJdk } from './fake-jdk.js';
+import { freePortBase, topologyOffsets } from './ports.js';
 import { packDistribution } from '../emulator/pack.js';
 
 export const CLI = resolve(import.meta.dirname, '../../bin/canton-mpc.js');
@@ -73,22 +74,9 @@ export function derivedPorts(base: number) {
   };
 }
 
-const usedBases = new Set<number>();
-
 /** A portBase whose derived ports (and the Postgres port next to them) are all free right now. */
-export async function freePortBase(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + 250 * Math.floor(Math.random() * 160);
-    if (usedBases.has(base)) continue;
-    const p = derivedPorts(base);
-    const ports = [p.sequencer1.public, p.sequencer1.admin, p.mediator1.admin, ...Object.values(p.participant1), ...Object.values(p.participant2), base + 240];
-    const free = await Promise.all(ports.map(async (port) => (await getPort({ port })) === port));
-    if (free.every(Boolean)) {
-      usedBases.add(base);
-      return base;
-    }
-  }
-  throw new Error('no free portBase found');
+export function freeProjectPortBase(): Promise<number> {
+  return freePortBase([...topologyOffsets(2), 240]);
 }
 
 export interface ProjectOptions {
@@ -125,7 +113,7 @@ export async function makeProject(opts: ProjectOptions = {}): Promise<CliProject
   const dir = mkdtempSync(join(tmpdir(), 'cmpc-proj-'));
   // The embedded PostgreSQL runs as user postgres when the tests run as root: it must reach the data dir.
   chmodSync(dir, 0o755);
-  const portBase = await freePortBase();
+  const portBase = await freeProjectPortBase();
   const postgresPort = portBase + 240;
   const env: Record<string, string | undefined> = {
     ...process.env,

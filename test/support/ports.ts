@@ -1,0 +1,38 @@
+import getPort from 'get-port';
+
+/**
+ * Port blocks for test topologies. They stay below Linux's ephemeral range (32768+), where the OS picks
+ * the local port of every outgoing connection and `get-port()` picks its random ports: a block there
+ * can be free when chosen and taken a moment later by someone's client socket.
+ */
+const LOW = 10_000;
+const HIGH = 32_500;
+const BLOCK = 250;
+/** Each vitest worker draws from its own lane of blocks, so two workers never pick the same one. */
+const LANES = 4;
+
+const used = new Set<number>();
+
+/** A base such that `base + offset` is free right now for every offset (the ports a topology derives). */
+export async function freePortBase(offsets: readonly number[]): Promise<number> {
+  const lane = (Number(process.env.VITEST_POOL_ID ?? 1) - 1) % LANES;
+  const blocks = Math.floor((HIGH - LOW) / BLOCK);
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const k = Math.floor(Math.random() * Math.floor(blocks / LANES)) * LANES + lane;
+    const base = LOW + k * BLOCK;
+    if (used.has(base)) continue;
+    const free = await Promise.all(offsets.map(async (o) => (await getPort({ port: base + o })) === base + o));
+    if (free.every(Boolean)) {
+      used.add(base);
+      return base;
+    }
+  }
+  throw new Error('no free port block below the ephemeral range');
+}
+
+/** The offsets a topology of one sequencer, one mediator and `participants` participants derives. */
+export function topologyOffsets(participants: number): number[] {
+  const offsets = [1, 2, 202];
+  for (let s = 1; s <= participants; s++) offsets.push(10 * s + 1, 10 * s + 2, 10 * s + 3);
+  return offsets;
+}
