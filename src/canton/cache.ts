@@ -1,7 +1,7 @@
-import { constants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import envPaths from 'env-paths';
-import { readJsonIfExists, writeFileAtomic } from '../system/fs.js';
+import { isExecutableFile, readJsonIfExists, writeFileAtomic } from '../system/fs.js';
 import { withLock } from '../system/lock.js';
 import { validateVersion } from './releases.js';
 
@@ -48,21 +48,11 @@ export interface InstallRecord {
   installedAt: string;
 }
 
-export async function isExecutable(path: string): Promise<boolean> {
-  try {
-    const st = await fsp.stat(path);
-    if (!st.isFile()) return false;
-    await fsp.access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The directory containing bin/canton, or undefined when that version is not (fully) installed. */
 export async function installedCantonHome(version: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const dir = cantonVersionDir(version, env);
-  return (await isExecutable(join(dir, 'bin', 'canton'))) ? dir : undefined;
+  return (await isExecutableFile(join(dir, 'bin', 'canton'))) ? dir : undefined;
 }
 
 export async function readInstallRecord(home: string): Promise<InstallRecord | undefined> {

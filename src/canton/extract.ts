@@ -3,7 +3,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { join, dirname, basename } from 'node:path';
 import * as tar from 'tar';
 import { IntegrityError } from '../errors.js';
-import { isExecutable } from './cache.js';
+import { isExecutableFile } from '../system/fs.js';
 
 /**
  * Unpacking with node-tar (not the system `tar`): the same behaviour on Linux and macOS, no
@@ -36,11 +36,11 @@ export async function removeStaleExtractions(targetDir: string, version: string)
  * archive has no top folder.
  */
 async function findReleaseRoot(dir: string): Promise<string | undefined> {
-  if (await isExecutable(join(dir, 'bin', 'canton'))) return dir;
+  if (await isExecutableFile(join(dir, 'bin', 'canton'))) return dir;
   const entries = (await fsp.readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory());
   if (entries.length !== 1) return undefined;
   const only = join(dir, entries[0]!.name);
-  return (await isExecutable(join(only, 'bin', 'canton'))) ? only : undefined;
+  return (await isExecutableFile(join(only, 'bin', 'canton'))) ? only : undefined;
 }
 
 export interface ExtractOptions {

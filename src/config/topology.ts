@@ -14,6 +14,8 @@ export function toTopology(config: Config, projectDir: string): Topology {
   const storageOf = (name: string, own: StorageKind | undefined): NodeStorage =>
     (own ?? config.storage) === 'postgres' ? { type: 'postgres', database: `${config.postgres.databasePrefix}${name}` } : { type: 'memory' };
   const address = (own: string | undefined) => own ?? config.address;
+  const nodes = <N extends CantonNode>(kind: N['kind'], entries: Record<string, { address?: string; storage?: StorageKind }>, portsOf: Record<string, N['ports']>): N[] =>
+    Object.entries(entries).map(([name, n]) => ({ kind, name, address: address(n.address), storage: storageOf(name, n.storage), ports: portsOf[name]! }) as N);
 
   const topology: Topology = {
     projectDir,
@@ -21,27 +23,9 @@ export function toTopology(config: Config, projectDir: string): Topology {
     canton: { version: config.canton.version, ...(config.canton.jvmHeap ? { jvmHeap: config.canton.jvmHeap } : {}) },
     synchronizer: { name: config.synchronizer.name },
     storage: config.storage,
-    sequencers: Object.entries(config.sequencers).map(([name, n]) => ({
-      kind: 'sequencer',
-      name,
-      address: address(n.address),
-      storage: storageOf(name, n.storage),
-      ports: ports.sequencers[name]!,
-    })),
-    mediators: Object.entries(config.mediators).map(([name, n]) => ({
-      kind: 'mediator',
-      name,
-      address: address(n.address),
-      storage: storageOf(name, n.storage),
-      ports: ports.mediators[name]!,
-    })),
-    participants: Object.entries(config.participants).map(([name, n]) => ({
-      kind: 'participant',
-      name,
-      address: address(n.address),
-      storage: storageOf(name, n.storage),
-      ports: ports.participants[name]!,
-    })),
+    sequencers: nodes('sequencer', config.sequencers, ports.sequencers),
+    mediators: nodes('mediator', config.mediators, ports.mediators),
+    participants: nodes('participant', config.participants, ports.participants),
     parties: Object.entries(config.parties).map(([name, p]) => ({ name, participant: p.participant })),
     users: Object.entries(config.users).map(([id, u]) => userSpec(config, id, u)),
     dars: config.dars.map(abs),

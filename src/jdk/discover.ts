@@ -1,7 +1,8 @@
-import { constants, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import type { ProcessRunner } from '../system/process.js';
+import { isExecutableFile } from '../system/fs.js';
 import type { JdkInstall } from './choose.js';
 import { parseJavaVersionOutput, parseReleaseFile, type ParsedJavaVersion } from './version.js';
 
@@ -58,16 +59,6 @@ export interface DiscoverOptions {
   debug?: (message: string) => void;
 }
 
-async function isExecutableFile(path: string): Promise<boolean> {
-  try {
-    const st = await fsp.stat(path);
-    if (!st.isFile()) return false;
-    await fsp.access(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function realHome(home: string): Promise<string | undefined> {
   try {

@@ -16,6 +16,17 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+export async function isExecutableFile(path: string): Promise<boolean> {
+  try {
+    const st = await fsp.stat(path);
+    if (!st.isFile()) return false;
+    await fsp.access(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Write through a temporary file in the same directory and rename, so a reader (or a crash)
  * never sees a half-written file. `mode` is applied before the rename.

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { appendFileSync } from 'node:fs';
-import { CLI, makeProject, type CliProject } from '../support/cli.js';
+import { CLI, runningProject, type CliProject } from '../support/cli.js';
 
 let p: CliProject;
 beforeAll(async () => {
-  p = await makeProject();
-  const up = await p.run(['up', '--timeout', '60s']);
-  if (up.exitCode !== 0) throw new Error(up.stderr);
+  p = await runningProject();
 });
 afterAll(async () => {
   await p?.cleanup();

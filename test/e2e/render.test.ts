@@ -1,21 +1,10 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/run-cli.js';
 
-// Same helper as init.test.ts: the built CLI as a real process, in a clean environment.
-const ROOT = join(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/canton-mpc.js');
-
-function cli(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  if (!existsSync(join(ROOT, 'dist/cli.js'))) throw new Error('dist/cli.js is missing: run `npx tsc -p tsconfig.json` before the e2e tests');
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? '', HOME: cwd, CI: '1', ...env } }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
+const cli = runCli;
 
 describe('canton-mpc render', () => {
   it('init then render: the seed topology in .canton-mpc/config', async () => {

@@ -1,11 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, type CliProject } from '../support/cli.js';
+import { runningProject, type CliProject } from '../support/cli.js';
 
 let p: CliProject;
 beforeAll(async () => {
-  p = await makeProject();
-  const up = await p.run(['up', '--timeout', '60s']);
-  if (up.exitCode !== 0) throw new Error(up.stderr);
+  p = await runningProject();
 });
 afterAll(async () => {
   await p?.cleanup();

@@ -1,13 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, type CliProject } from '../support/cli.js';
+import { runningProject, type CliProject } from '../support/cli.js';
 
 let p: CliProject;
 beforeAll(async () => {
-  p = await makeProject();
-  const up = await p.run(['up', '--timeout', '60s']);
-  if (up.exitCode !== 0) throw new Error(up.stderr);
+  p = await runningProject();
 });
 afterAll(async () => {
   await p?.cleanup();

@@ -108,6 +108,17 @@ export function baseConfig(portBase: number, postgresPort: number): Record<strin
   };
 }
 
+/** A project already brought up with `up`, for tests that read or poke a running topology. */
+export async function runningProject(): Promise<CliProject> {
+  const p = await makeProject();
+  const up = await p.run(['up', '--timeout', '60s']);
+  if (up.exitCode !== 0) {
+    await p.cleanup();
+    throw new Error(`up failed (${up.exitCode}): ${up.stderr}`);
+  }
+  return p;
+}
+
 export async function makeProject(opts: ProjectOptions = {}): Promise<CliProject> {
   const rel = await sharedRelease();
   const dir = mkdtempSync(join(tmpdir(), 'cmpc-proj-'));
