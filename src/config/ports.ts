@@ -13,6 +13,17 @@
  */
 import type { Config } from './schema.js';
 
+/**
+ * The embedded server's default port sits in the derived block (role 0 of slot 24, which no node uses),
+ * not on 5432, where a developer's own PostgreSQL usually listens.
+ */
+export const EMBEDDED_POSTGRES_OFFSET = 240;
+export const EXTERNAL_POSTGRES_DEFAULT_PORT = 5432;
+
+export function postgresPort(config: { portBase: number; postgres: { embedded: boolean; port?: number } }): number {
+  return config.postgres.port ?? (config.postgres.embedded ? config.portBase + EMBEDDED_POSTGRES_OFFSET : EXTERNAL_POSTGRES_DEFAULT_PORT);
+}
+
 export const PORT_ROLE = { ledger: 1, public: 1, admin: 2, json: 3 } as const;
 
 export function sequencerSlot(index: number): number {

@@ -69,7 +69,8 @@ export const userSchema = z.strictObject({
 export const postgresSchema = z.strictObject({
   embedded: z.boolean().default(true),
   host: nonEmpty.default('127.0.0.1'),
-  port: port.default(5432),
+  /** Default: 5432 for an external server; portBase + 240 for the embedded one (see embeddedPostgresPort). */
+  port: port.optional(),
   user: nonEmpty.default('canton'),
   /** Name of the variable holding the password. Never the password itself. */
   passwordEnv: envName.default('POSTGRES_PASSWORD'),

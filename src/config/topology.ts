@@ -5,7 +5,7 @@
  */
 import { isAbsolute, join, resolve } from 'node:path';
 import type { CantonNode, NodeStorage, ParticipantNode, StorageKind, Topology, UserSpec, SignerSpec, AuthSpec, TlsSpec } from './types.js';
-import { derivePorts } from './ports.js';
+import { derivePorts, postgresPort } from './ports.js';
 import { durationToMs, type Config } from './schema.js';
 
 export function toTopology(config: Config, projectDir: string): Topology {
@@ -29,7 +29,7 @@ export function toTopology(config: Config, projectDir: string): Topology {
     parties: Object.entries(config.parties).map(([name, p]) => ({ name, participant: p.participant })),
     users: Object.entries(config.users).map(([id, u]) => userSpec(config, id, u)),
     dars: config.dars.map(abs),
-    postgres: { ...config.postgres },
+    postgres: { ...config.postgres, port: postgresPort(config) },
   };
   if (config.signer) topology.signer = signerSpec(config, abs);
   if (config.auth) topology.auth = authSpec(config.auth, abs);

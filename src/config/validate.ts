@@ -3,7 +3,7 @@
  * placeholders. Pure: returns every problem (not just the first) with its config path; `load.ts`
  * turns paths into file:line:col.
  */
-import { derivePorts } from './ports.js';
+import { derivePorts, postgresPort } from './ports.js';
 import { PlaceholderSyntaxError, parsePlaceholders } from './placeholders.js';
 import type { Config } from './schema.js';
 import { ENV_NAME_RE } from './schema.js';
@@ -112,7 +112,7 @@ function checkPorts(config: Config, opts: ValidateOptions, add: Add) {
     (opts.storageOverride ?? config.storage) === 'postgres' ||
     (!opts.storageOverride && KINDS.some((k) => Object.values(config[k]).some((n) => n.storage === 'postgres')));
   const ports = [...derived];
-  if (usesPostgres && config.postgres.embedded) ports.push({ path: ['postgres', 'port'], port: config.postgres.port, explicit: true });
+  if (usesPostgres && config.postgres.embedded) ports.push({ path: ['postgres', 'port'], port: postgresPort(config), explicit: config.postgres.port !== undefined });
   for (const p of ports) {
     const at = p.explicit ? p.path : ['portBase'];
     const label = p.path.join('.');

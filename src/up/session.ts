@@ -6,6 +6,7 @@ import type { CommandContext } from '../context.js';
 import type { Topology } from '../config/types.js';
 import { PrerequisiteError, RemoteError, UserError } from '../errors.js';
 import { jsonApiUrl } from '../config/endpoints.js';
+import { EXTERNAL_POSTGRES_DEFAULT_PORT } from '../config/ports.js';
 import { writeRendered, portsFilePath, parsePartyLines, type RenderedFile } from '../render/index.js';
 import { probeReadyz } from '../ledger/probe.js';
 import type { LedgerClient } from '../ledger/client.js';
@@ -233,7 +234,9 @@ export class UpSession implements UpActions {
     const env = this.ctx.env;
     const password = env[t.postgres.passwordEnv];
     registerSecret(password);
-    return { host: env.POSTGRES_HOST ?? t.postgres.host, port: Number(env.POSTGRES_PORT ?? t.postgres.port), user: env.POSTGRES_USER ?? t.postgres.user, password };
+    // POSTGRES_HOST alone turns a configured embedded server into an external one, on the usual port.
+    const port = env.POSTGRES_PORT ?? (t.postgres.embedded ? EXTERNAL_POSTGRES_DEFAULT_PORT : t.postgres.port);
+    return { host: env.POSTGRES_HOST ?? t.postgres.host, port: Number(port), user: env.POSTGRES_USER ?? t.postgres.user, password };
   }
   async postgresServerRunning(): Promise<boolean> {
     return isOurProcess(this.state.postgres?.server);

@@ -6,7 +6,7 @@ import { ConfigError, UserError } from '../../src/errors.js';
 import { loadProject, parseConfigText, keysAt } from '../../src/config/load.js';
 import { configSchema, defaultConfig, durationToMs } from '../../src/config/schema.js';
 import { toTopology } from '../../src/config/topology.js';
-import { derivePorts, mediatorSlot, participantSlot, sequencerSlot } from '../../src/config/ports.js';
+import { derivePorts, mediatorSlot, participantSlot, postgresPort, sequencerSlot } from '../../src/config/ports.js';
 import { parsePlaceholders, PlaceholderSyntaxError, substitutePlaceholders } from '../../src/config/placeholders.js';
 import { closest, editDistance } from '../../src/config/suggest.js';
 import type { Topology } from '../../src/config/types.js';
@@ -61,7 +61,7 @@ describe('defaults reproduce the seed topology', () => {
     [
       'postgres',
       () => t.postgres,
-      { embedded: true, host: '127.0.0.1', port: 5432, user: 'canton', passwordEnv: 'POSTGRES_PASSWORD', databasePrefix: 'canton_' },
+      { embedded: true, host: '127.0.0.1', port: 5240, user: 'canton', passwordEnv: 'POSTGRES_PASSWORD', databasePrefix: 'canton_' },
     ],
     ['no signer, auth, tls', () => [t.signer, t.auth, t.tls], [undefined, undefined, undefined]],
   ])('%s', (_name, get, expected) => {
@@ -548,5 +548,24 @@ describe('helpers', () => {
     ['1h', 3_600_000],
   ])('durationToMs(%s)', (d, ms) => {
     expect(durationToMs(d)).toBe(ms);
+  });
+});
+
+describe('postgresPort', () => {
+  it.each([
+    ['embedded, default base: off 5432, inside the derived block', { portBase: 5000, postgres: { embedded: true } }, 5240],
+    ['embedded, base 6000', { portBase: 6000, postgres: { embedded: true } }, 6240],
+    ['external: the usual 5432', { portBase: 6000, postgres: { embedded: false } }, 5432],
+    ['explicit port wins (embedded)', { portBase: 6000, postgres: { embedded: true, port: 7777 } }, 7777],
+    ['explicit port wins (external)', { portBase: 5000, postgres: { embedded: false, port: 15432 } }, 15432],
+  ])('%s', (_name, config, expected) => {
+    expect(postgresPort(config)).toBe(expected);
+  });
+
+  it('the embedded default never meets a derived node port', () => {
+    const config = configSchema.parse({ participants: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`participant${i + 1}`, {}])) });
+    const ports = derivePorts(config).all.map((p) => p.port);
+    expect(ports.length).toBeGreaterThan(90);
+    expect(ports).not.toContain(postgresPort({ portBase: 5000, postgres: { embedded: true } }));
   });
 });
