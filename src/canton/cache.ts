@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
-import envPaths from 'env-paths';
+import { join } from 'node:path';
+import { cacheRoot } from '../system/paths.js';
 import { isExecutableFile, readJsonIfExists, writeFileAtomic } from '../system/fs.js';
 import { withLock } from '../system/lock.js';
 import { validateVersion } from './releases.js';
@@ -13,12 +13,7 @@ import { validateVersion } from './releases.js';
  *   <root>/trusted.json             hashes recorded with --trust-on-first-use
  */
 export function cantonCacheRoot(env: NodeJS.ProcessEnv): string {
-  const home = env.CANTON_MPC_HOME?.trim();
-  if (home) return isAbsolute(home) ? home : resolve(home);
-  const xdg = env.XDG_CACHE_HOME?.trim();
-  // env-paths reads process.env itself; honour the env we were given so tests and `up` agree.
-  if (xdg && isAbsolute(xdg)) return join(xdg, 'canton-mpc');
-  return envPaths('canton-mpc', { suffix: '' }).cache;
+  return cacheRoot(env);
 }
 
 export function cantonVersionDir(version: string, env: NodeJS.ProcessEnv): string {

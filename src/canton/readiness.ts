@@ -10,10 +10,13 @@ export const STAGE_TITLES: Record<ReadinessStage, string> = {
   parties: 'every party visible on its hosting participant',
 };
 
-/** Fast polls: detection should add little over the daemon's own start time. */
-export const PORTS_FILE_POLL_MS = 100;
-export const READYZ_POLL_MS = 100;
-export const PARTIES_POLL_MS = 150;
+/**
+ * Fast polls: detection should add little over the daemon's own start time. A ports-file poll is one
+ * stat() and the others are loopback requests, so polling often costs next to nothing.
+ */
+export const PORTS_FILE_POLL_MS = 25;
+export const READYZ_POLL_MS = 50;
+export const PARTIES_POLL_MS = 50;
 export const READYZ_PROBE_TIMEOUT_MS = 1_000;
 
 export interface ReadinessDeps {

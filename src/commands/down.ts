@@ -25,7 +25,7 @@ async function confirm(ctx: CommandContext, question: string): Promise<boolean> 
 
 /** Stop the signer, then Canton, then the embedded Postgres. Idempotent: nothing running is fine. */
 export async function run(ctx: CommandContext, opts: DownOptions): Promise<number> {
-  const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   const stateDir = topology.stateDir;
   const state = await readState(stateDir);
   const out = ctx.output;

@@ -165,7 +165,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { loadProject } = await import('../config/load.js');
   // Readiness answers only mean something for our daemon; parsing the config is the slow part of
   // start-up, so it is done once, up front.
-  const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   const state = await readState(topology.stateDir);
   const summary = await summarize(topology, state);
   ctx.output.result(formatSummary(summary, ctx.output.style), { ok: summary.healthy, ...summary });

@@ -48,7 +48,7 @@ function killHook(env: NodeJS.ProcessEnv): ((step: string) => void) | undefined 
 
 export async function run(ctx: CommandContext, opts: UpOptions): Promise<number> {
   const timeoutMs = parseDuration(opts.timeout ?? '5m');
-  const { topology, file } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env, storageOverride: opts.storage });
+  const { topology, file } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env, storageOverride: opts.storage });
   const files = renderProject(topology);
   const hash = renderedHash(files);
   const prior = await readState(topology.stateDir);

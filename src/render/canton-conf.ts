@@ -1,7 +1,7 @@
 /** Topology → the HOCON object of `canton.conf` and `remote.conf`. Pure. */
 import { join } from 'node:path';
 import type { CantonNode, NodeStorage, PostgresSpec, Topology } from '../config/types.js';
-import { connectAddress } from '../config/topology.js';
+import { connectAddress } from '../config/endpoints.js';
 import { envOnly, envOverride, type HoconObject } from './hocon.js';
 
 export const POSTGRES_ENV = { host: 'POSTGRES_HOST', port: 'POSTGRES_PORT', user: 'POSTGRES_USER', password: 'POSTGRES_PASSWORD' } as const;

@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, UserError } from '../../src/errors.js';
-import { loadProject, parseConfigText, keysAt } from '../../src/config/load.js';
+import { loadProject } from '../../src/config/load.js';
+import { parseConfigText, keysAt } from '../../src/config/parse.js';
 import { configSchema, defaultConfig, durationToMs } from '../../src/config/schema.js';
 import { toTopology } from '../../src/config/topology.js';
 import { derivePorts, mediatorSlot, participantSlot, postgresPort, sequencerSlot } from '../../src/config/ports.js';
@@ -567,5 +568,54 @@ describe('postgresPort', () => {
     const ports = derivePorts(config).all.map((p) => p.port);
     expect(ports.length).toBeGreaterThan(90);
     expect(ports).not.toContain(postgresPort({ portBase: 5000, postgres: { embedded: true } }));
+  });
+});
+
+describe('loadProject cache (compiled topologies in the user cache)', () => {
+  const setup = () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cmpc-cache-'));
+    const home = mkdtempSync(join(tmpdir(), 'cmpc-cache-home-'));
+    writeFileSync(join(dir, 'canton-mpc.yaml'), 'portBase: 7000\n');
+    return { dir, env: { CANTON_MPC_HOME: home } as NodeJS.ProcessEnv, home };
+  };
+  const entries = (home: string) => {
+    try {
+      return readdirSync(join(home, 'topologies')).map((f) => join(home, 'topologies', f));
+    } catch {
+      return [];
+    }
+  };
+
+  it('stores a successful load and reuses it while the file is unchanged', async () => {
+    const { dir, env, home } = setup();
+    const first = await loadProject({ cwd: dir, env, cache: true });
+    expect(first.topology.participants[0]!.ports.ledger).toBe(7011);
+    const [entry] = entries(home);
+    expect(entry).toBeDefined();
+    // Tamper with the stored entry: a hit must return it as stored (proof it was not re-parsed).
+    const stored = JSON.parse(readFileSync(entry!, 'utf8'));
+    stored.topology.synchronizer.name = 'from-cache';
+    writeFileSync(entry!, JSON.stringify(stored));
+    expect((await loadProject({ cwd: dir, env, cache: true })).topology.synchronizer.name).toBe('from-cache');
+    // Without the cache flag nothing is read from it.
+    expect((await loadProject({ cwd: dir, env })).topology.synchronizer.name).toBe('da');
+  });
+
+  it('a changed file, or another --storage, is a different entry', async () => {
+    const { dir, env, home } = setup();
+    await loadProject({ cwd: dir, env, cache: true });
+    writeFileSync(join(dir, 'canton-mpc.yaml'), 'portBase: 8000\n');
+    expect((await loadProject({ cwd: dir, env, cache: true })).topology.participants[0]!.ports.ledger).toBe(8011);
+    const pg = await loadProject({ cwd: dir, env, cache: true, storageOverride: 'postgres' });
+    expect(pg.topology.participants[0]!.storage).toEqual({ type: 'postgres', database: 'canton_participant1' });
+    expect(entries(home)).toHaveLength(3);
+  });
+
+  it('never stores a failed load', async () => {
+    const { dir, env, home } = setup();
+    writeFileSync(join(dir, 'canton-mpc.yaml'), 'portBase: nope\n');
+    await expect(loadProject({ cwd: dir, env, cache: true })).rejects.toBeInstanceOf(ConfigError);
+    await expect(loadProject({ cwd: dir, env, cache: true })).rejects.toBeInstanceOf(ConfigError);
+    expect(entries(home)).toHaveLength(0);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync, mkdirS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.js';
+import { parseConfigText } from '../../src/config/parse.js';
 import { toTopology, withStorage } from '../../src/config/topology.js';
 import type { Topology } from '../../src/config/types.js';
 import { hoconDocument, envOnly, envOverride } from '../../src/render/hocon.js';
