@@ -158,6 +158,12 @@ export const configSchema = z.strictObject({
         .string()
         .regex(/^\d+[kmgKMG]$/, 'must be a JVM size such as 2g or 3072m')
         .optional(),
+      /** The release tarball's sha256, pinned in the project (like a lockfile) so `up` can install it verified. */
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'must be a sha256 of 64 hex digits')
+        .transform((s) => s.toLowerCase())
+        .optional(),
     })
     .prefault({}),
   /** Relative to the config file. */

@@ -20,7 +20,11 @@ export function toTopology(config: Config, projectDir: string): Topology {
   const topology: Topology = {
     projectDir,
     stateDir: abs(config.stateDir),
-    canton: { version: config.canton.version, ...(config.canton.jvmHeap ? { jvmHeap: config.canton.jvmHeap } : {}) },
+    canton: {
+      version: config.canton.version,
+      ...(config.canton.jvmHeap ? { jvmHeap: config.canton.jvmHeap } : {}),
+      ...(config.canton.sha256 ? { sha256: config.canton.sha256 } : {}),
+    },
     synchronizer: { name: config.synchronizer.name },
     storage: config.storage,
     sequencers: nodes('sequencer', config.sequencers, ports.sequencers),

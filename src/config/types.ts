@@ -81,7 +81,8 @@ export interface Topology {
   projectDir: string;
   /** `.canton-mpc/` under projectDir unless configured. */
   stateDir: string;
-  canton: { version: string; jvmHeap?: string };
+  /** `sha256`: the release tarball's checksum pinned in the config (verifies `up`'s install). */
+  canton: { version: string; jvmHeap?: string; sha256?: string };
   synchronizer: { name: string };
   storage: StorageKind;
   sequencers: SequencerNode[];
