@@ -134,7 +134,7 @@ export async function checkCantonRelease(topology: Topology, deps: Pick<DoctorDe
         status: 'warn',
         required: false,
         detail: `Canton ${v} is not installed; \`up\` will download it (~291 MB)`,
-        fix: `canton-mpc canton install ${v} --sha256 <hex>   (offline: --file <tarball>; see canton list)`,
+        fix: `pin canton.sha256 in canton-mpc.yaml, or: canton-mpc canton install ${v} --sha256 <hex>   (offline: --file <tarball>; see canton list)`,
         data: { version: v },
       };
 }
