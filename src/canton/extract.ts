@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
+import { once } from 'node:events';
 import { join, dirname, basename } from 'node:path';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import * as tar from 'tar';
 import { IntegrityError } from '../errors.js';
 import { isExecutableFile } from '../system/fs.js';
+import type { DownloadSink } from './download.js';
 
 /**
  * Unpacking with node-tar (not the system `tar`): the same behaviour on Linux and macOS, no
  * dependency on GNU tar flags, path traversal (`../`, absolute names) refused by the library, and
  * a corrupt gzip stream or header surfaces as an error we can map (strict mode).
- * Everything lands in a temporary directory next to the target and is renamed into place only
- * when complete, so a crash never leaves a half-unpacked release where `up` would find it.
+ * Unpacking runs while the download arrives (it is a DownloadSink), into a temporary directory
+ * next to the target that is renamed into place only once the checksum verified and the archive
+ * is complete, so a crash or a bad download never leaves a release where `up` would find it.
  */
 const TMP_PREFIX = '.extract-';
 
@@ -52,75 +56,199 @@ export interface ExtractOptions {
   extraFiles?: Record<string, string>;
 }
 
+/** Unpack a local tarball (already verified) into place. */
 export async function extractRelease(opts: ExtractOptions): Promise<string> {
-  const parent = dirname(opts.targetDir);
-  await fsp.mkdir(parent, { recursive: true });
-  const tmp = join(parent, `${extractTmpPrefix(opts.version)}${process.pid}-${randomBytes(4).toString('hex')}`);
-  await fsp.mkdir(tmp);
+  const x = await startExtraction(opts.targetDir, opts.version);
   try {
-    try {
-      await unpack(opts.tarball, tmp);
-    } catch (e) {
-      throw new IntegrityError(`${basename(opts.tarball)} is not a valid .tar.gz archive: ${(e as Error).message}`, {
-        where: opts.tarball,
-        hint: 'The file is corrupt or not a Canton release; delete it and download again, or check --file.',
-        cause: e,
-        kind: 'archive_corrupt',
-      });
-    }
-    const root = await findReleaseRoot(tmp);
-    if (!root) {
-      throw new IntegrityError(`${basename(opts.tarball)} does not contain an executable bin/canton under a single top folder`, {
-        where: opts.tarball,
-        hint: 'This is not a Canton open-source release tarball (expected canton-open-source-<version>/bin/canton).',
-        kind: 'archive_layout',
-      });
-    }
-    for (const [name, content] of Object.entries(opts.extraFiles ?? {})) await fsp.writeFile(join(root, name), content);
-    await replaceDir(root, opts.targetDir, opts.version);
-    return opts.targetDir;
+    await x.seek(await fileSize(opts.tarball), opts.tarball);
+    const label = { name: basename(opts.tarball), where: opts.tarball };
+    await x.finish(label);
+    return await x.commit({ ...label, targetDir: opts.targetDir, extraFiles: opts.extraFiles });
   } finally {
-    await fsp.rm(tmp, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+    await x.dispose();
   }
 }
 
 /**
  * After a corrupt entry node-tar reports the error while writes of earlier entries may still be in
- * flight; we wait for it to settle so the cleanup that follows removes everything.
+ * flight; we wait for it to settle (or to close) so the cleanup that follows removes everything.
  */
 export const UNPACK_SETTLE_MS = 1_000;
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b]);
+/** Inflated output per zlib call: fewer, larger hand-offs to the tar parser. */
+const GUNZIP_CHUNK_BYTES = 256 * 1024;
+const READ_CHUNK_BYTES = 1 << 20;
 
-async function unpack(file: string, cwd: string): Promise<void> {
-  const fh = await fsp.open(file, 'r');
-  try {
-    const head = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(head, 0, 2, 0);
-    if (bytesRead < 2 || !head.equals(GZIP_MAGIC)) throw new Error('not gzip-compressed');
-  } finally {
-    await fh.close();
-  }
-  await new Promise<void>((resolve, reject) => {
-    let failure: Error | undefined;
-    let settle: NodeJS.Timeout | undefined;
-    const done = () => {
-      clearTimeout(settle);
-      if (failure) reject(failure);
-      else resolve();
-    };
-    const fail = (e: Error) => {
-      failure ??= e;
-      clearTimeout(settle);
-      settle = setTimeout(done, UNPACK_SETTLE_MS);
-    };
-    // As root, node-tar would otherwise chown files to the archive's uid/gid.
-    const u = new tar.Unpack({ cwd, strict: true, preserveOwner: false });
-    u.on('error', fail);
-    u.on('close', done);
-    const src = createReadStream(file);
-    src.on('error', fail);
-    src.pipe(u);
+/** What names the archive in messages: `name` in the text, `where` (URL or path) as the location. */
+export interface ArchiveLabel {
+  name: string;
+  where: string;
+}
+
+/**
+ * An unpacker fed while the archive is still arriving (a `DownloadSink`): everything goes into a
+ * temporary directory next to the target, which `commit` renames into place; nothing reaches the
+ * target before the caller has verified the checksum and called `commit`. `dispose` always
+ * removes the temporary directory.
+ */
+export interface StreamingExtraction extends DownloadSink {
+  /** No more input: wait until every entry is on disk. Throws IntegrityError (archive_corrupt). */
+  finish(label: ArchiveLabel): Promise<void>;
+  /** Move the release root to `targetDir` (replacing it). Throws IntegrityError (archive_layout). */
+  commit(opts: ArchiveLabel & { targetDir: string; extraFiles?: Record<string, string> }): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+interface Run {
+  dir: string;
+  gunzip: Gunzip;
+  unpack: tar.Unpack;
+  /** Archive bytes handed to gunzip (or dropped after a failure): always a prefix of the file. */
+  consumed: number;
+  head: Buffer;
+  failure?: Error;
+  /** Resolves when node-tar closed, or settled after a failure; never rejects. */
+  done: Promise<void>;
+  failed: Promise<void>;
+  fail(e: Error): void;
+}
+
+async function fileSize(path: string): Promise<number> {
+  return (await fsp.stat(path)).size;
+}
+
+/**
+ * gunzip is node's zlib (inflating on the libuv thread pool, in parallel with hashing and the
+ * network) rather than node-tar's synchronous one; node-tar then parses plain tar.
+ * `strict` turns node-tar's warnings into errors: a `..` path, an absolute path or a link target
+ * leaving the directory fails the install instead of being skipped or rewritten.
+ */
+function newRun(dir: string): Run {
+  const gunzip = createGunzip({ chunkSize: GUNZIP_CHUNK_BYTES });
+  // As root, node-tar would otherwise chown files to the archive's uid/gid.
+  const unpack = new tar.Unpack({ cwd: dir, strict: true, preserveOwner: false });
+  let settle: NodeJS.Timeout | undefined;
+  let closed = false;
+  let resolveDone!: () => void;
+  let resolveFailed!: () => void;
+  const done = new Promise<void>((r) => (resolveDone = r));
+  const failed = new Promise<void>((r) => (resolveFailed = r));
+  const run: Run = {
+    dir,
+    gunzip,
+    unpack,
+    consumed: 0,
+    head: Buffer.alloc(0),
+    done,
+    failed,
+    fail(e) {
+      if (run.failure) return;
+      run.failure = e;
+      resolveFailed();
+      gunzip.unpipe(unpack);
+      gunzip.destroy();
+      if (closed) return;
+      settle = setTimeout(resolveDone, UNPACK_SETTLE_MS);
+      // Ending the input lets node-tar close (and resolve `done`) as soon as its writes are finished.
+      try {
+        unpack.end();
+      } catch {
+        /* already ended */
+      }
+    },
+  };
+  unpack.on('error', (e: Error) => run.fail(e));
+  gunzip.on('error', (e: Error) => run.fail(e));
+  unpack.on('close', () => {
+    closed = true;
+    clearTimeout(settle);
+    resolveDone();
   });
+  gunzip.pipe(unpack);
+  return run;
+}
+
+export async function startExtraction(targetDir: string, version: string): Promise<StreamingExtraction> {
+  const parent = dirname(targetDir);
+  await fsp.mkdir(parent, { recursive: true });
+  const tmpDirs: string[] = [];
+  const newTmp = async () => {
+    const tmp = join(parent, `${extractTmpPrefix(version)}${process.pid}-${randomBytes(4).toString('hex')}`);
+    await fsp.mkdir(tmp);
+    tmpDirs.push(tmp);
+    return tmp;
+  };
+  let run = newRun(await newTmp());
+
+  const write = (chunk: Buffer): Promise<void> | undefined => {
+    const r = run;
+    if (r.head.length < GZIP_MAGIC.length) {
+      r.head = Buffer.concat([r.head, chunk.subarray(0, GZIP_MAGIC.length - r.head.length)]);
+      if (r.head.length === GZIP_MAGIC.length && !r.head.equals(GZIP_MAGIC)) r.fail(new Error('not gzip-compressed'));
+    }
+    r.consumed += chunk.length;
+    if (r.failure) return undefined;
+    if (r.gunzip.write(chunk)) return undefined;
+    return Promise.race([once(r.gunzip, 'drain').then(() => undefined, () => undefined), r.failed]);
+  };
+
+  const abort = async (r: Run) => {
+    r.fail(new Error('extraction abandoned'));
+    await r.done;
+    await fsp.rm(r.dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  };
+
+  return {
+    async seek(offset, partialPath) {
+      if (run.consumed > offset) {
+        // The file was restarted below what we unpacked: start over in a fresh directory.
+        const old = run;
+        run = newRun(await newTmp());
+        await abort(old);
+      }
+      if (run.consumed === offset) return;
+      for await (const chunk of createReadStream(partialPath, { start: run.consumed, end: offset - 1, highWaterMark: READ_CHUNK_BYTES })) {
+        const fed = write(chunk as Buffer);
+        if (fed) await fed;
+      }
+      if (run.consumed !== offset) throw new Error(`${partialPath} is shorter than ${offset} bytes`);
+    },
+    write,
+    async finish(label) {
+      const r = run;
+      if (!r.failure) {
+        if (r.head.length < GZIP_MAGIC.length) r.fail(new Error('not gzip-compressed'));
+        else r.gunzip.end();
+      }
+      await r.done;
+      if (r.failure) {
+        throw new IntegrityError(`${label.name} is not a valid .tar.gz archive: ${r.failure.message}`, {
+          where: label.where,
+          hint: 'The file is corrupt or not a Canton release; delete it and download again, or check --file.',
+          cause: r.failure,
+          kind: 'archive_corrupt',
+        });
+      }
+    },
+    async commit(opts) {
+      const root = await findReleaseRoot(run.dir);
+      if (!root) {
+        throw new IntegrityError(`${opts.name} does not contain an executable bin/canton under a single top folder`, {
+          where: opts.where,
+          hint: 'This is not a Canton open-source release tarball (expected canton-open-source-<version>/bin/canton).',
+          kind: 'archive_layout',
+        });
+      }
+      for (const [name, content] of Object.entries(opts.extraFiles ?? {})) await fsp.writeFile(join(root, name), content);
+      await replaceDir(root, opts.targetDir, version);
+      return opts.targetDir;
+    },
+    async dispose() {
+      if (!run.failure) await abort(run).catch(() => undefined);
+      else await run.done;
+      await Promise.all(tmpDirs.map((d) => fsp.rm(d, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 })));
+    },
+  };
 }
 
 /** rename(2) cannot replace a non-empty directory: move the old one aside first, then drop it. */

@@ -1,5 +1,6 @@
-import { promises as fsp } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash } from 'node:crypto';
+import { createReadStream, promises as fsp } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { IntegrityError, PrerequisiteError, RemoteError, UserError, isCantonMpcError } from '../errors.js';
 import { withLock } from '../system/lock.js';
 import type { FetchLike } from '../system/http.js';
@@ -17,8 +18,8 @@ import {
   trustedPath,
   type InstallRecord,
 } from './cache.js';
-import { downloadResumable, sha256File } from './download.js';
-import { extractRelease, removeStaleExtractions } from './extract.js';
+import { downloadResumable, type DownloadSink } from './download.js';
+import { removeStaleExtractions, startExtraction, type ArchiveLabel } from './extract.js';
 import { createProgressReporter, formatBytes } from './progress.js';
 import { chooseChecksum, chooseUrls, loadCatalogue, tarballName, validateVersion, type ChecksumChoice } from './releases.js';
 
@@ -65,9 +66,9 @@ export async function ensureCantonRelease(opts: EnsureOptions): Promise<EnsureRe
       kind: 'checksum_unknown',
       where: entry ? 'canton/releases.json (sha256: null)' : `Canton ${version} is not in canton/releases.json`,
       hint:
-        `Pass the publisher's checksum: canton-mpc canton install ${version} --sha256 <hex> ` +
-        `(GitHub shows it as the release asset's digest), or accept and record the hash of this first download with --trust-on-first-use.` +
-        (entry?.sha256Note ? ` ${entry.sha256Note}` : ''),
+        `Take the publisher's checksum (GitHub shows it as the release asset's digest) and pin it in canton-mpc.yaml as canton.sha256, ` +
+        `or pass it once: canton-mpc canton install ${version} --sha256 <hex>. ` +
+        `Or accept and record the hash of this first download: canton-mpc canton install ${version} --trust-on-first-use.`,
       data: { version },
     });
   }
@@ -91,8 +92,13 @@ export async function ensureCantonRelease(opts: EnsureOptions): Promise<EnsureRe
         if (home) return { home, version, installed: false, sha256: (await readInstallRecord(home))?.sha256 ?? '' };
       }
       await removeStaleExtractions(target, version);
-      const got = opts.file ? await fromFile(opts.file, checksum, version, output) : await fromNetwork(version, checksum, opts, entry, signal);
+      // Unpacking runs while the bytes arrive; the temporary directory is renamed into place only
+      // after the checksum verified (and is deleted, whatever was unpacked, when it does not).
+      const extraction = await startExtraction(target, version);
+      let got: Obtained | undefined;
       try {
+        got = opts.file ? await fromFile(opts.file, checksum, version, output, extraction) : await fromNetwork(version, checksum, opts, entry, signal, extraction);
+        await extraction.finish(got.label);
         const record: InstallRecord = {
           version,
           sha256: got.sha256,
@@ -100,9 +106,10 @@ export async function ensureCantonRelease(opts: EnsureOptions): Promise<EnsureRe
           source: got.source,
           installedAt: new Date().toISOString(),
         };
-        await extractRelease({ tarball: got.tarball, targetDir: target, version, extraFiles: { [INSTALL_RECORD]: `${JSON.stringify(record, null, 2)}\n` } });
+        await extraction.commit({ ...got.label, targetDir: target, extraFiles: { [INSTALL_RECORD]: `${JSON.stringify(record, null, 2)}\n` } });
       } finally {
-        if (got.temporary) await fsp.rm(got.tarball, { force: true });
+        await extraction.dispose();
+        if (got?.partial) await fsp.rm(got.partial, { force: true });
       }
       output.event({ event: 'extracted', version, home: target });
       if (checksum.kind === 'tofu') {
@@ -119,12 +126,14 @@ export async function ensureCantonRelease(opts: EnsureOptions): Promise<EnsureRe
 }
 
 interface Obtained {
-  tarball: string;
   sha256: string;
   source: string;
-  /** Our own copy in the cache, deleted after unpacking. */
-  temporary: boolean;
+  label: ArchiveLabel;
+  /** Our own verified download in the cache, deleted after unpacking. */
+  partial?: string;
 }
+
+const FILE_READ_CHUNK_BYTES = 1 << 20;
 
 function verify(checksum: ChecksumChoice, actual: string, version: string, source: string): void {
   if (checksum.kind !== 'known' || checksum.sha256 === actual) return;
@@ -140,7 +149,7 @@ function verify(checksum: ChecksumChoice, actual: string, version: string, sourc
   });
 }
 
-async function fromFile(file: string, checksum: ChecksumChoice, version: string, output: Output): Promise<Obtained> {
+async function fromFile(file: string, checksum: ChecksumChoice, version: string, output: Output, sink: DownloadSink): Promise<Obtained> {
   const path = resolve(file);
   try {
     const st = await fsp.stat(path);
@@ -149,13 +158,28 @@ async function fromFile(file: string, checksum: ChecksumChoice, version: string,
     throw new UserError(`--file ${file}: no such file`, { where: '--file', hint: 'Give the path of a downloaded canton-open-source-<version>.tar.gz.' });
   }
   output.info(`Verifying ${path}…`);
-  const sha256 = await sha256File(path);
+  // One read feeds both the hash and the unpacker; nothing is moved into place before verify passes.
+  const hash = createHash('sha256');
+  await sink.seek(0, path);
+  for await (const chunk of createReadStream(path, { highWaterMark: FILE_READ_CHUNK_BYTES })) {
+    hash.update(chunk as Buffer);
+    const fed = sink.write(chunk as Buffer);
+    if (fed) await fed;
+  }
+  const sha256 = hash.digest('hex');
   verify(checksum, sha256, version, path);
   output.event({ event: 'verified', version, sha256, source: path });
-  return { tarball: path, sha256, source: path, temporary: false };
+  return { sha256, source: path, label: { name: basename(path), where: path } };
 }
 
-async function fromNetwork(version: string, checksum: ChecksumChoice, opts: EnsureOptions, entry: Parameters<typeof chooseUrls>[1]['entry'], signal: AbortSignal): Promise<Obtained> {
+async function fromNetwork(
+  version: string,
+  checksum: ChecksumChoice,
+  opts: EnsureOptions,
+  entry: Parameters<typeof chooseUrls>[1]['entry'],
+  signal: AbortSignal,
+  sink: DownloadSink,
+): Promise<Obtained> {
   const { output, env } = opts;
   const { urls, origin } = chooseUrls(version, { url: opts.url, env, entry });
   const dir = downloadsDir(env);
@@ -171,6 +195,7 @@ async function fromNetwork(version: string, checksum: ChecksumChoice, opts: Ensu
         const result = await downloadResumable({
           url,
           partialPath: partial,
+          sink,
           fetchImpl: opts.fetchImpl as FetchLike | undefined,
           signal,
           onProgress: (p) => {
@@ -204,9 +229,7 @@ async function fromNetwork(version: string, checksum: ChecksumChoice, opts: Ensu
         reporter.succeed(`Downloaded Canton ${version} (${formatBytes(result.size)})`);
         output.event({ event: 'verified', version, sha256: result.sha256, size: result.size, url, attempts: result.attempts, resumed: result.resumed });
         output.info(`Verified sha256 ${result.sha256}${checksum.kind === 'known' ? ` (${checksum.source})` : ' (not verified: trust on first use)'}`);
-        const tarball = join(dir, tarballName(version));
-        await fsp.rename(partial, tarball);
-        return { tarball, sha256: result.sha256, source: url, temporary: true };
+        return { sha256: result.sha256, source: url, label: { name: tarballName(version), where: url }, partial };
       } catch (e) {
         reporter.fail();
         if (e instanceof IntegrityError || !isCantonMpcError(e) || signal.aborted) throw e;

@@ -1,4 +1,6 @@
 import { execa } from 'execa';
+import { createHash } from 'node:crypto';
+import * as tar from 'tar';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, accessSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -18,6 +20,20 @@ let cache: string;
 function cli(args: string[], env: Record<string, string | undefined> = {}) {
   const base: Record<string, string | undefined> = { ...process.env, CANTON_MPC_HOME: cache, CI: '1', CANTON_MPC_MIRROR: undefined };
   return execa('node', [CLI, ...args], { env: { ...base, ...env }, extendEnv: false, reject: false, cwd: work });
+}
+
+function treeHashes(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string, rel: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(p, r);
+      else out[r] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(root, '');
+  return out;
 }
 
 function cacheEntries(sub: string): string[] {
@@ -102,6 +118,24 @@ describe('canton install', () => {
     expect(reqs[1]!.status).toBe(206);
     expect(reqs[1]!.bytesSent).toBe(release.size - from);
     accessSync(join(cache, 'canton', '3.4.11', 'bin', 'canton'), constants.X_OK);
+  });
+
+  it('a download that breaks twice mid-way and resumes unpacks exactly the tarball contents', async () => {
+    const ref = mkdtempSync(join(work, 'ref-'));
+    await tar.x({ file: release.tarball, cwd: ref });
+    const [top] = readdirSync(ref);
+    server.fault(PATH, { dropAfterBytes: Math.floor(release.size / 3), times: 2 });
+    const r = await cli(['canton', 'install', '3.4.11', '--url', server.url(PATH), '--sha256', release.sha256]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(server.requestsFor(PATH).map((q) => q.status)).toEqual([200, 206, 206]);
+    const installed = treeHashes(join(cache, 'canton', '3.4.11'));
+    expect(Object.keys(installed)).toContain('.canton-mpc-install.json');
+    delete installed['.canton-mpc-install.json'];
+    const expected = treeHashes(join(ref, top!));
+    expect(Object.keys(expected).length).toBeGreaterThan(3);
+    expect(installed).toEqual(expected);
+    expect(cacheEntries('canton')).toEqual(['3.4.11']);
+    expect(cacheEntries('downloads')).toEqual([]);
   });
 
   it('resumes a .partial left by a killed run', async () => {

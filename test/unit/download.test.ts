@@ -1,10 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import * as tar from 'tar';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { downloadResumable, parseContentRange } from '../../src/canton/download.js';
-import { RemoteError } from '../../src/errors.js';
+import { extractRelease, startExtraction } from '../../src/canton/extract.js';
+import { ensureCantonRelease } from '../../src/canton/install.js';
+import { IntegrityError, RemoteError } from '../../src/errors.js';
+import { createOutputSync } from '../../src/ui/output.js';
 import { startDownloadServer, type DownloadServer } from '../support/download-server.js';
 
 let dir: string;
@@ -159,5 +165,201 @@ describe('downloadResumable with a scripted fetch', () => {
     const r = await downloadResumable({ url: 'http://x/f', partialPath: partial, fetchImpl });
     expect(r.size).toBe(7);
     expect(n).toBe(1);
+  });
+});
+
+// ---- streaming unpack: the extractor is fed while the download arrives ----
+
+function treeHashes(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dirPath: string, rel: string) => {
+    for (const e of readdirSync(dirPath, { withFileTypes: true })) {
+      const p = join(dirPath, e.name);
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      if (e.isDirectory()) walk(p, r);
+      else out[r] = createHash('sha256').update(readFileSync(p)).digest('hex');
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+/** A release-shaped tarball: files of random bytes so that drops land in the middle of entries. */
+async function makeRelease(root: string): Promise<{ tarball: string; sha256: string; expected: Record<string, string> }> {
+  const stage = join(root, 'stage');
+  const top = join(stage, 'canton-open-source-3.4.11');
+  mkdirSync(join(top, 'bin'), { recursive: true });
+  mkdirSync(join(top, 'lib', 'deep', 'er'), { recursive: true });
+  writeFileSync(join(top, 'bin', 'canton'), '#!/bin/sh\necho canton\n', { mode: 0o755 });
+  for (let i = 0; i < 6; i++) writeFileSync(join(top, 'lib', i % 2 ? 'deep/er' : '', `part-${i}.jar`), randomBytes(150_000 + i * 97_001));
+  const tarball = join(root, 'rel.tar.gz');
+  await tar.create({ gzip: true, file: tarball, cwd: stage, portable: true }, ['canton-open-source-3.4.11']);
+  const expected = treeHashes(top);
+  return { tarball, sha256: createHash('sha256').update(readFileSync(tarball)).digest('hex'), expected };
+}
+
+function extractDirs(parent: string): string[] {
+  return existsSync(parent) ? readdirSync(parent).filter((n) => n.startsWith('.extract-')) : [];
+}
+
+describe('downloadResumable feeding a streaming extraction', () => {
+  let rel: Awaited<ReturnType<typeof makeRelease>>;
+  const R = '/rel.tar.gz';
+  beforeAll(async () => {
+    rel = await makeRelease(mkdtempSync(join(dir, 'rel-')));
+    server.serve(R, rel.tarball);
+  });
+
+  const size = () => statSync(rel.tarball).size;
+  it.each<[string, () => void, (partial: string) => void, number[]]>([
+    ['no fault', () => undefined, () => undefined, [200]],
+    ['two drops, resumed with Range', () => server.fault(R, { dropAfterBytes: 200_001, times: 2 }), () => undefined, [200, 206, 206]],
+    ['a .partial left by a killed run', () => undefined, (p) => writeFileSync(p, readFileSync(rel.tarball).subarray(0, Math.floor(size() / 2))), [206]],
+    ['a drop, then the server ignores Range (200): restart from zero', () => {
+      server.fault(R, { dropAfterBytes: 300_000, times: 1 });
+      server.fault(R, { ignoreRange: true, times: 1 });
+    }, () => undefined, [200, 200]],
+    ['a stale .partial that is not a prefix', () => undefined, (p) => writeFileSync(p, Buffer.alloc(5000, 7)), [206, 200]],
+  ])('%s: the unpacked tree equals the tarball contents', async (_name, faults, prepare, statuses) => {
+    faults();
+    prepare(partial);
+    const cache = mkdtempSync(join(dir, 'cache-'));
+    const target = join(cache, 'canton', '3.4.11');
+    const x = await startExtraction(target, '3.4.11');
+    try {
+      let r = await downloadResumable({ url: server.url(R), partialPath: partial, sink: x, minDelayMs: 10 });
+      if (r.sha256 !== rel.sha256) {
+        // What install does after a resumed mismatch: drop the partial and download once more.
+        rmSync(partial, { force: true });
+        r = await downloadResumable({ url: server.url(R), partialPath: partial, sink: x, minDelayMs: 10 });
+      }
+      expect(r.sha256).toBe(rel.sha256);
+      await x.finish({ name: 'rel.tar.gz', where: server.url(R) });
+      await x.commit({ name: 'rel.tar.gz', where: server.url(R), targetDir: target });
+    } finally {
+      await x.dispose();
+    }
+    expect(treeHashes(target)).toEqual(rel.expected);
+    expect(extractDirs(join(cache, 'canton'))).toEqual([]);
+    expect(server.requestsFor(R).map((q) => q.status)).toEqual(statuses);
+  });
+
+  it('a 200 answer to a Range request restarts the extraction as well as the file', async () => {
+    writeFileSync(partial, readFileSync(rel.tarball).subarray(0, 100_000));
+    server.fault(R, { ignoreRange: true });
+    const cache = mkdtempSync(join(dir, 'cache-'));
+    const target = join(cache, 'canton', '3.4.11');
+    const x = await startExtraction(target, '3.4.11');
+    try {
+      // The extractor first consumes the prefix, then must start over when the whole file comes back.
+      await x.seek(100_000, partial);
+      const r = await downloadResumable({ url: server.url(R), partialPath: partial, sink: x });
+      expect(server.requestsFor(R).map((q) => [q.range, q.status])).toEqual([['bytes=100000-', 200]]);
+      expect(r.sha256).toBe(rel.sha256);
+      await x.finish({ name: 'rel.tar.gz', where: 'x' });
+      await x.commit({ name: 'rel.tar.gz', where: 'x', targetDir: target });
+    } finally {
+      await x.dispose();
+    }
+    expect(treeHashes(target)).toEqual(rel.expected);
+  });
+
+  it('a checksum mismatch found only at the end leaves no temporary directory, although files were already unpacked', async () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    const parent = join(home, 'canton');
+    let seenWhileDownloading: string[] = [];
+    // Pass the real body through; before its end, look at what the extraction has written so far.
+    const fetchImpl = async (u: string | URL | Request, init?: RequestInit) => {
+      const res = await fetch(u, init);
+      const reader = res.body!.getReader();
+      const body = new ReadableStream<Uint8Array>({
+        async pull(c) {
+          const { done, value } = await reader.read();
+          if (!done) return c.enqueue(value);
+          for (let i = 0; i < 100 && seenWhileDownloading.length === 0; i++) {
+            seenWhileDownloading = extractDirs(parent).flatMap((d) => Object.keys(treeHashes(join(parent, d))));
+            if (seenWhileDownloading.length === 0) await new Promise((r) => setTimeout(r, 20));
+          }
+          c.close();
+        },
+      });
+      return new Response(body, { status: res.status, headers: res.headers });
+    };
+    const err = await ensureCantonRelease({
+      version: '3.4.11',
+      env: { CANTON_MPC_HOME: home },
+      output: createOutputSync({ json: false, verbose: false, color: false, interactive: false, stdout: new PassThrough(), stderr: new PassThrough() }),
+      url: server.url(R),
+      sha256: 'c'.repeat(64),
+      fetchImpl: fetchImpl as typeof fetch,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as IntegrityError).kind).toBe('checksum_mismatch');
+    expect(seenWhileDownloading).toContain('canton-open-source-3.4.11/bin/canton');
+    expect(readdirSync(parent)).toEqual([]);
+    expect(readdirSync(join(home, 'downloads'))).toEqual([]);
+  });
+});
+
+// ---- hostile archives ----
+
+/** A gzipped tar built header by header, so that it can hold names node-tar would never write. */
+function rawTarGz(entries: { path: string; type?: 'File' | 'SymbolicLink' | 'Link' | 'Directory'; linkpath?: string; body?: string; mode?: number }[]): Buffer {
+  const blocks: Buffer[] = [];
+  for (const e of entries) {
+    const body = Buffer.from(e.body ?? '');
+    const type = e.type ?? 'File';
+    const h = new tar.Header({ path: e.path, type, linkpath: e.linkpath, size: type === 'File' ? body.length : 0, mode: e.mode ?? (type === 'Directory' ? 0o755 : 0o644), mtime: new Date(0), uid: 0, gid: 0 });
+    h.encode();
+    blocks.push(h.block!);
+    if (type === 'File' && body.length) blocks.push(body, Buffer.alloc((512 - (body.length % 512)) % 512));
+  }
+  blocks.push(Buffer.alloc(1024));
+  return gzipSync(Buffer.concat(blocks));
+}
+
+describe('extractRelease refuses hostile archives', () => {
+  const legit = [
+    { path: 'canton-open-source-3.4.11/', type: 'Directory' as const },
+    { path: 'canton-open-source-3.4.11/bin/', type: 'Directory' as const },
+    { path: 'canton-open-source-3.4.11/bin/canton', body: '#!/bin/sh\n', mode: 0o755 },
+  ];
+  it.each<[string, (outside: string) => Parameters<typeof rawTarGz>[0], RegExp]>([
+    ['a ../ path', () => [{ path: '../evil', body: 'pwned' }], /contains '\.\.'/],
+    ['a ../ path inside the top folder', () => [{ path: 'canton-open-source-3.4.11/../../evil', body: 'pwned' }], /contains '\.\.'/],
+    ['an absolute path', (outside) => [{ path: join(outside, 'evil'), body: 'pwned' }], /absolute path/],
+    ['a symlink leaving the directory, then a write through it', () => [
+      { path: 'canton-open-source-3.4.11/lib', type: 'SymbolicLink', linkpath: '../../..' },
+      { path: 'canton-open-source-3.4.11/lib/evil', body: 'pwned' },
+    ], /escapes|symbolic link/],
+    ['an absolute symlink', (outside) => [{ path: 'canton-open-source-3.4.11/out', type: 'SymbolicLink', linkpath: outside }], /absolute linkpath/],
+    ['a hard link to a file outside', (outside) => [{ path: 'canton-open-source-3.4.11/hl', type: 'Link', linkpath: join(outside, 'secret') }], /absolute linkpath|\.\./],
+  ])('%s: rejected, nothing written outside the temporary directory', async (_name, hostile, message) => {
+    const root = mkdtempSync(join(dir, 'hostile-'));
+    const outside = join(root, 'outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'secret'), 'keep');
+    const cache = join(root, 'cache');
+    const target = join(cache, 'canton', '3.4.11');
+    const tarball = join(root, 'hostile.tar.gz');
+    writeFileSync(tarball, rawTarGz([...legit, ...hostile(outside)]));
+    const err = await extractRelease({ tarball, targetDir: target, version: '3.4.11' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(IntegrityError);
+    expect((err as IntegrityError).kind).toBe('archive_corrupt');
+    expect((err as Error).message).toMatch(message);
+    // Nothing escaped: the only things anywhere under root are ours, and the cache holds nothing.
+    expect(readdirSync(root).sort()).toEqual(['cache', 'hostile.tar.gz', 'outside']);
+    expect(readdirSync(outside)).toEqual(['secret']);
+    expect(readFileSync(join(outside, 'secret'), 'utf8')).toBe('keep');
+    expect(readdirSync(join(cache, 'canton'))).toEqual([]);
+  });
+
+  it('the same archive without the hostile entry unpacks (the test archive itself is sound)', async () => {
+    const root = mkdtempSync(join(dir, 'sound-'));
+    const tarball = join(root, 'ok.tar.gz');
+    writeFileSync(tarball, rawTarGz(legit));
+    const target = join(root, 'cache', 'canton', '3.4.11');
+    await extractRelease({ tarball, targetDir: target, version: '3.4.11' });
+    expect(readFileSync(join(target, 'bin', 'canton'), 'utf8')).toBe('#!/bin/sh\n');
   });
 });
