@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import type { UserSpec } from '../config/types.js';
 import { readJsonIfExists, writeFileAtomic } from '../system/fs.js';
 
 export const STATE_VERSION = 1;
@@ -19,14 +20,8 @@ export interface NodeEndpoints {
   ports: Record<string, number>;
 }
 
-export interface StateUser {
-  id: string;
-  participant: string;
-  primaryParty?: string;
-  actAs: string[];
-  readAs: string[];
-  participantAdmin: boolean;
-}
+/** A user as created: the config's shape, with full party ids where the config has party names. */
+export type StateUser = UserSpec;
 
 /** `.canton-mpc/state.json` (0600): what `up` started and learned; `status`, `down` and `logs` read it. */
 export interface State {
