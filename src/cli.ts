@@ -113,7 +113,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
   program
     .command('logs')
     .description('show Canton or signer logs')
-    .argument('[which]', 'canton | signer', 'canton')
+    .argument('[which]', 'canton | signer | postgres | stdout (the daemon console: bootstrap output)', 'canton')
     .option('-f, --follow', 'keep printing new lines')
     .option('-n, --lines <n>', 'how many lines from the end', '100')
     .action(lazy('logs'));
