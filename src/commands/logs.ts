@@ -41,7 +41,10 @@ export async function run(ctx: CommandContext, opts: LogsOptions, which = 'canto
   } catch {
     throw new UserError(`no ${which} log yet (${file})`, { where: file, hint: 'It is written once `canton-mpc up` has started it.', exitCode: ExitCode.FAILURE, kind: 'no_log' });
   }
-  for (const line of await tailFile(file, n)) process.stdout.write(`${redact(line)}\n`);
+  // With --json every line is one NDJSON event, so a machine can follow the log as a stream.
+  const emit = (line: string) =>
+    ctx.output.json ? ctx.output.event({ log: which, file, line }) : process.stdout.write(`${redact(line)}\n`);
+  for (const line of await tailFile(file, n)) emit(line);
   if (!opts.follow) return ExitCode.OK;
 
   // Follow: print what is appended; a truncated or rotated file is read again from its start.
@@ -61,7 +64,7 @@ export async function run(ctx: CommandContext, opts: LogsOptions, which = 'canto
     offset = st.size;
     const parts = partial.split('\n');
     partial = parts.pop() ?? '';
-    for (const l of parts) process.stdout.write(`${redact(l)}\n`);
+    for (const l of parts) emit(l);
   };
   const watcher = watch(file, { persistent: false }, () => void pump());
   const timer = setInterval(() => void pump(), FOLLOW_POLL_MS);

@@ -17,6 +17,13 @@ describe('logs', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout.trimEnd().split('\n')).toHaveLength(3);
   });
+  it('--json: one NDJSON event per line, naming the log and its file', async () => {
+    const r = await p.run(['logs', 'canton', '--lines', '2', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const events = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { log: string; file: string; line: string });
+    expect(events).toHaveLength(2);
+    expect(events.every((e) => e.log === 'canton' && e.file === p.state().canton.logFile && typeof e.line === 'string')).toBe(true);
+  });
   it('an unknown log is a usage error; a signer log that does not exist says so', async () => {
     expect((await p.run(['logs', 'nope'])).exitCode).toBe(2);
     const r = await p.run(['logs', 'signer']);
