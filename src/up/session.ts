@@ -345,7 +345,9 @@ export class UpSession implements UpActions {
       const result = await M.readiness.waitForReadiness(
         { participants: t.participants.map((p) => p.name), parties: t.parties.map((p) => ({ name: p.name, participant: p.participant })) },
         {
-          exited: () => this.daemon?.exit() ?? (isOurProcess(canton) ? undefined : { code: null, signal: null }),
+          // The child handle is authoritative when we started the daemon: the pid can look gone (a
+          // zombie) a moment before its exit code arrives, and the code is what explains the failure.
+          exited: () => (this.daemon ? this.daemon.exit() : isOurProcess(canton) ? undefined : { code: null, signal: null }),
           portsFileWritten: async () => existsSync(portsFile),
           readyz: (p) => probeReadyz(participantUrl(t, p), M.readiness.READYZ_PROBE_TIMEOUT_MS),
           partyIds: async () => {
