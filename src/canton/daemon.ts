@@ -85,13 +85,6 @@ export async function startDaemon(o: StartDaemonOptions): Promise<StartedDaemon>
   return { ...child, command: formatCommand(file, args) };
 }
 
-export async function fileSize(path: string): Promise<number> {
-  try {
-    return (await fsp.stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
 
 /** The last `lines` lines of a file (read from the end, so large logs cost little). */
 export async function tailFile(path: string, lines: number, maxBytes = 256 * 1024): Promise<string[]> {

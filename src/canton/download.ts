@@ -3,6 +3,7 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import pRetry, { AbortError } from 'p-retry';
 import { RemoteError, type CantonMpcError } from '../errors.js';
 import { httpRequest, type FetchLike } from '../system/http.js';
+import { fileSize } from '../system/fs.js';
 
 /**
  * A resumable download into a `.partial` file. Each attempt re-hashes the bytes already on disk and
@@ -72,14 +73,6 @@ function unwrapAbort(e: unknown): unknown {
   return e instanceof AbortError ? e.originalError : e;
 }
 
-export async function fileSize(path: string): Promise<number> {
-  try {
-    return (await fsp.stat(path)).size;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-    throw e;
-  }
-}
 
 /** Hash the first `length` bytes of a file (all of it when omitted). */
 export async function hashFile(path: string, length?: number, hash: Hash = createHash('sha256')): Promise<Hash> {

@@ -5,7 +5,7 @@ import { join, dirname, basename } from 'node:path';
 import { createGunzip, type Gunzip } from 'node:zlib';
 import * as tar from 'tar';
 import { IntegrityError } from '../errors.js';
-import { isExecutableFile } from '../system/fs.js';
+import { fileSize, isExecutableFile } from '../system/fs.js';
 import type { DownloadSink } from './download.js';
 
 /**
@@ -113,9 +113,6 @@ interface Run {
   fail(e: Error): void;
 }
 
-async function fileSize(path: string): Promise<number> {
-  return (await fsp.stat(path)).size;
-}
 
 /**
  * gunzip is node's zlib (inflating on the libuv thread pool, in parallel with hashing and the

@@ -122,6 +122,3 @@ export function allNodes(topology: Topology): CantonNode[] {
 
 export { connectAddress, jsonApiUrl } from './endpoints.js';
 
-export function statePath(topology: Topology, ...parts: string[]): string {
-  return join(topology.stateDir, ...parts);
-}

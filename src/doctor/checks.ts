@@ -1,3 +1,4 @@
+import { postgresDatabases, usesPostgres } from '../config/storage.js';
 import type { Topology } from '../config/types.js';
 import type { JdkChoice, JdkInstall } from '../jdk/choose.js';
 import type { PortProbe } from '../system/ports.js';
@@ -230,14 +231,7 @@ export function checkSandboxPorts(topology: Topology): CheckResult {
       };
 }
 
-export function usesPostgres(t: Topology): boolean {
-  return t.storage === 'postgres' || [...t.sequencers, ...t.mediators, ...t.participants].some((n) => n.storage.type === 'postgres');
-}
 
-function databases(t: Topology): string[] {
-  const names = [...t.sequencers, ...t.mediators, ...t.participants].flatMap((n) => (n.storage.type === 'postgres' ? [n.storage.database] : []));
-  return [...new Set(names)];
-}
 
 export async function checkPostgres(topology: Topology, deps: Pick<DoctorDeps, 'pgConnect' | 'env' | 'embeddedPostgresBin'>): Promise<CheckResult> {
   const base = { id: 'postgres', title: 'PostgreSQL', required: true };
@@ -281,7 +275,7 @@ export async function checkPostgres(topology: Topology, deps: Pick<DoctorDeps, '
     };
   }
   try {
-    const wanted = databases(topology);
+    const wanted = postgresDatabases(topology);
     const present = new Set((await session.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = ANY($1::text[])', [wanted])).rows.map((r) => r.datname));
     const missing = wanted.filter((d) => !present.has(d));
     if (missing.length === 0) return { ...base, status: 'ok', detail: `${where}: reachable; databases present: ${wanted.join(', ')}` };

@@ -156,11 +156,3 @@ export async function startEmbedded(o: { dataDir: string; port: number; logFile:
   return pid;
 }
 
-export async function dataDirWritable(dir: string): Promise<boolean> {
-  try {
-    await fsp.access(dir, constants.W_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}

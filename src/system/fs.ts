@@ -16,6 +16,16 @@ export async function pathExists(path: string): Promise<boolean> {
   }
 }
 
+/** Size in bytes; 0 when the file does not exist (a fresh log, a download not yet started). */
+export async function fileSize(path: string): Promise<number> {
+  try {
+    return (await fsp.stat(path)).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw e;
+  }
+}
+
 export async function isExecutableFile(path: string): Promise<boolean> {
   try {
     const st = await fsp.stat(path);

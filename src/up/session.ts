@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileSize } from '../system/fs.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandContext } from '../context.js';
 import type { Topology } from '../config/types.js';
 import { PrerequisiteError, RemoteError, UserError } from '../errors.js';
 import { jsonApiUrl } from '../config/endpoints.js';
 import { EXTERNAL_POSTGRES_DEFAULT_PORT } from '../config/ports.js';
+import { postgresDatabases, usesPostgres } from '../config/storage.js';
 import { writeRendered, portsFilePath, parsePartyLines, type RenderedFile } from '../render/index.js';
 import { probeReadyz } from '../ledger/probe.js';
 import type { LedgerClient } from '../ledger/client.js';
@@ -70,17 +72,11 @@ export async function loadModules(): Promise<Modules> {
 const POSTGRES_START_TIMEOUT_MS = 30_000;
 const CANTON_LOG_TAIL_LINES = 25;
 
-export function usesPostgres(t: Topology): boolean {
-  return [...t.sequencers, ...t.mediators, ...t.participants].some((n) => n.storage.type === 'postgres');
-}
 
 export function isEmbeddedPostgres(t: Topology, env: NodeJS.ProcessEnv): boolean {
   return t.postgres.embedded && !env.POSTGRES_HOST;
 }
 
-export function databases(t: Topology): string[] {
-  return [...t.sequencers, ...t.mediators, ...t.participants].flatMap((n) => (n.storage.type === 'postgres' ? [n.storage.database] : []));
-}
 
 export function renderedHash(files: RenderedFile[]): string {
   const h = createHash('sha256');
@@ -257,7 +253,7 @@ export class UpSession implements UpActions {
       host: '127.0.0.1',
       port: t.postgres.port,
       user: t.postgres.user,
-      databases: databases(t),
+      databases: postgresDatabases(t),
       dataDir,
       passwordFile: M.password.postgresPasswordFile(t.stateDir),
       server,
@@ -276,7 +272,7 @@ export class UpSession implements UpActions {
       if (!this.pgPassword) return false;
     }
     try {
-      const o = await M.provision.observeProvisioned(this.pgConnection(true), { role: this.topology.postgres.user, manageRole: this.embedded, databases: databases(this.topology) });
+      const o = await M.provision.observeProvisioned(this.pgConnection(true), { role: this.topology.postgres.user, manageRole: this.embedded, databases: postgresDatabases(this.topology) });
       return o.roleExists && o.missingDatabases.length === 0;
     } catch {
       return false;
@@ -285,9 +281,9 @@ export class UpSession implements UpActions {
   async provisionDatabases(): Promise<void> {
     await this.ensurePgPassword();
     const c = this.pgConnection(true);
-    await M.provision.provision(c, { role: this.topology.postgres.user, rolePassword: this.embedded ? this.pgPassword : undefined, manageRole: this.embedded, databases: databases(this.topology) });
+    await M.provision.provision(c, { role: this.topology.postgres.user, rolePassword: this.embedded ? this.pgPassword : undefined, manageRole: this.embedded, databases: postgresDatabases(this.topology) });
     if (!this.embedded) {
-      this.state.postgres = { embedded: false, host: c.host, port: c.port, user: c.user, databases: databases(this.topology) };
+      this.state.postgres = { embedded: false, host: c.host, port: c.port, user: c.user, databases: postgresDatabases(this.topology) };
       await this.persist();
     }
   }
@@ -318,7 +314,7 @@ export class UpSession implements UpActions {
       env.POSTGRES_USER = c.user;
       if (c.password) env.POSTGRES_PASSWORD = c.password;
     }
-    const stdoutOffset = await M.daemon.fileSize(stdoutFile);
+    const stdoutOffset = await fileSize(stdoutFile);
     this.daemon = await M.daemon.startDaemon({ cantonHome: this.cantonHome!, configDir: configDir(t), logFile, stdoutFile, javaHome: this.javaHome!, heap: M.daemon.daemonHeap(t), env, cwd: t.stateDir, runner: this.ctx.runner });
     this.state.canton = { ...processRef(this.daemon.pid), version: t.canton.version, home: this.cantonHome!, javaHome: this.javaHome!, logFile, stdoutFile, stdoutOffset };
     this.state.configHash = this.hash;
