@@ -99,15 +99,11 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
   return {
     baseUrl,
     async listParties(filterParty) {
-      const all: PartyDetails[] = [];
-      let pageToken: string | undefined;
-      do {
+      return paginate(async (pageToken) => {
         const query = { ...(filterParty ? { 'filter-party': filterParty } : {}), pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) };
         const data = await call('GET', '/v2/parties', () => api.GET('/v2/parties', { params: { query } }));
-        all.push(...(data?.partyDetails ?? []));
-        pageToken = data?.nextPageToken || undefined;
-      } while (pageToken);
-      return all;
+        return { items: (data?.partyDetails ?? []) as PartyDetails[], next: data?.nextPageToken };
+      });
     },
     async allocateParty(hint) {
       const data = await call('POST', '/v2/parties', () =>
@@ -116,15 +112,11 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
       return data.partyDetails as PartyDetails;
     },
     async listUsers() {
-      const all: LedgerUser[] = [];
-      let pageToken: string | undefined;
-      do {
+      return paginate(async (pageToken) => {
         const query = { pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) };
         const data = await call('GET', '/v2/users', () => api.GET('/v2/users', { params: { query } }));
-        all.push(...(data?.users ?? []));
-        pageToken = data?.nextPageToken || undefined;
-      } while (pageToken);
-      return all;
+        return { items: (data?.users ?? []) as LedgerUser[], next: data?.nextPageToken };
+      });
     },
     async getUser(id) {
       const path = `/v2/users/${encodeURIComponent(id)}`;
@@ -162,3 +154,15 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
 }
 
 export { probeReadyz } from './probe.js';
+
+/** Follow `nextPageToken` until the server says there is no next page. */
+async function paginate<T>(page: (token: string | undefined) => Promise<{ items: T[]; next?: string }>): Promise<T[]> {
+  const all: T[] = [];
+  let token: string | undefined;
+  do {
+    const { items, next } = await page(token);
+    all.push(...items);
+    token = next || undefined;
+  } while (token);
+  return all;
+}

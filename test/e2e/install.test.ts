@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packDistribution } from '../emulator/pack.js';
 import { startDownloadServer, type DownloadServer } from '../support/download-server.js';
+import { treeHashes } from '../support/tree.js';
 
 const CLI = resolve(import.meta.dirname, '../../bin/canton-mpc.js');
 const NAME = 'canton-open-source-3.4.11.tar.gz';
@@ -22,19 +23,6 @@ function cli(args: string[], env: Record<string, string | undefined> = {}) {
   return execa('node', [CLI, ...args], { env: { ...base, ...env }, extendEnv: false, reject: false, cwd: work });
 }
 
-function treeHashes(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string, rel: string) => {
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(p, r);
-      else out[r] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(root, '');
-  return out;
-}
 
 function cacheEntries(sub: string): string[] {
   const dir = join(cache, sub);
@@ -231,7 +219,6 @@ describe('canton install', () => {
     const full = readFileSync(release.tarball);
     const truncated = join(work, 'truncated.tar.gz');
     writeFileSync(truncated, full.subarray(0, Math.floor(full.length * 0.6)));
-    const { createHash } = await import('node:crypto');
     const sha = createHash('sha256').update(readFileSync(truncated)).digest('hex');
     server.serve('/truncated.tar.gz', truncated);
     const r = await cli(['canton', 'install', '3.4.11', '--url', server.url('/truncated.tar.gz'), '--sha256', sha]);

@@ -12,6 +12,7 @@ import { ensureCantonRelease } from '../../src/canton/install.js';
 import { IntegrityError, RemoteError } from '../../src/errors.js';
 import { createOutputSync } from '../../src/ui/output.js';
 import { startDownloadServer, type DownloadServer } from '../support/download-server.js';
+import { treeHashes } from '../support/tree.js';
 
 let dir: string;
 let server: DownloadServer;
@@ -170,19 +171,6 @@ describe('downloadResumable with a scripted fetch', () => {
 
 // ---- streaming unpack: the extractor is fed while the download arrives ----
 
-function treeHashes(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dirPath: string, rel: string) => {
-    for (const e of readdirSync(dirPath, { withFileTypes: true })) {
-      const p = join(dirPath, e.name);
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.isDirectory()) walk(p, r);
-      else out[r] = createHash('sha256').update(readFileSync(p)).digest('hex');
-    }
-  };
-  walk(root, '');
-  return out;
-}
 
 /** A release-shaped tarball: files of random bytes so that drops land in the middle of entries. */
 async function makeRelease(root: string): Promise<{ tarball: string; sha256: string; expected: Record<string, string> }> {
