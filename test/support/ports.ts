@@ -8,17 +8,25 @@ import getPort from 'get-port';
 const LOW = 10_000;
 const HIGH = 32_500;
 const BLOCK = 250;
-/** Each vitest worker draws from its own lane of blocks, so two workers never pick the same one. */
-const LANES = 4;
+/** Each vitest worker draws from its own lane of blocks, so two workers never pick the same one (vitest.config: maxWorkers 2). */
+const LANES = 2;
+/**
+ * Several checkouts may run their suites side by side on one machine (git worktrees). Each sets
+ * CANTON_MPC_TEST_PORT_GROUP to a different 0..GROUPS-1 and gets its own slice of the range.
+ */
+const GROUPS = 6;
 
 const used = new Set<number>();
 
 /** A base such that `base + offset` is free right now for every offset (the ports a topology derives). */
 export async function freePortBase(offsets: readonly number[]): Promise<number> {
   const lane = (Number(process.env.VITEST_POOL_ID ?? 1) - 1) % LANES;
-  const blocks = Math.floor((HIGH - LOW) / BLOCK);
+  const group = process.env.CANTON_MPC_TEST_PORT_GROUP;
+  const all = Math.floor((HIGH - LOW) / BLOCK);
+  const blocks = group === undefined ? all : Math.floor(all / GROUPS);
+  const first = group === undefined ? 0 : (Number(group) % GROUPS) * blocks;
   for (let attempt = 0; attempt < 60; attempt++) {
-    const k = Math.floor(Math.random() * Math.floor(blocks / LANES)) * LANES + lane;
+    const k = first + Math.floor(Math.random() * Math.floor(blocks / LANES)) * LANES + lane;
     const base = LOW + k * BLOCK;
     if (used.has(base)) continue;
     const free = await Promise.all(offsets.map(async (o) => (await getPort({ port: base + o })) === base + o));
