@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CantonCfg, NodeCfg } from './config.js';
 import { CantonError, err } from './errors.js';
+import { logUpdate } from './updates.js';
 import {
   type Contract, type NodeDoc, type NodeStore, type ParticipantDoc, type Permission, type RightJson, type SequencerDoc,
   type SynchronizerTopology, type UserRec, freshDoc, memoryStore, newFingerprint, postgresStore,
@@ -204,6 +205,7 @@ export class Env {
       q.offset += 1; q.updates += 1;
       const c = { ...base, offset: q.offset };
       q.contracts[contractId] = c;
+      logUpdate(q, [{ kind: 'created', contract: c }], topo.synchronizerId);
       if (q === p) own = c;
     }
     return { contract: own!, updateId, offset: own!.offset };
@@ -211,7 +213,24 @@ export class Env {
 
   archive(p: ParticipantDoc, contractId: string): number {
     if (!p.contracts[contractId]) throw new CantonError('CONTRACT_NOT_FOUND', 11, `Contract could not be found with id ${contractId}`);
-    for (const q of this.participants()) if (q.contracts[contractId]) { delete q.contracts[contractId]; q.offset += 1; q.updates += 1; }
+    for (const q of this.participants()) {
+      const c = q.contracts[contractId];
+      if (!c) continue;
+      delete q.contracts[contractId]; q.offset += 1; q.updates += 1;
+      logUpdate(q, [{ kind: 'archived', contract: c }], c.synchronizerId);
+    }
+    return p.offset;
+  }
+
+  /** A non-consuming exercise (the emulator runs no Daml): a transaction for every participant that has the contract. */
+  exercise(p: ParticipantDoc, contractId: string, choice: string, choiceArgument: unknown, actingParties: string[]): number {
+    if (!p.contracts[contractId]) throw new CantonError('CONTRACT_NOT_FOUND', 11, `Contract could not be found with id ${contractId}`);
+    for (const q of this.participants()) {
+      const c = q.contracts[contractId];
+      if (!c) continue;
+      q.offset += 1; q.updates += 1;
+      logUpdate(q, [{ kind: 'exercised', contract: c, choice, choiceArgument, actingParties, consuming: false }], c.synchronizerId);
+    }
     return p.offset;
   }
 

@@ -15,6 +15,7 @@ export const faults = {
   requestLog: env.CANTON_EMULATOR_REQUEST_LOG || undefined,
   argvLog: env.CANTON_EMULATOR_ARGV_LOG || undefined,
   consoleLog: env.CANTON_EMULATOR_CONSOLE_LOG || undefined,
+  wsDropAfterMs: num(env.CANTON_EMULATOR_WS_DROP_AFTER_MS),
 };
 
 // mulberry32: tiny, seedable, good enough to make "20 % of requests fail" deterministic in tests.

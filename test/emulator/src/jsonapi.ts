@@ -9,6 +9,7 @@ import type { Env } from './env.js';
 import { CantonError, err } from './errors.js';
 import { faults, random, recordRequest } from './faults.js';
 import type { ParticipantDoc, RightJson, UserRec } from './state.js';
+import { attachUpdatesWebSocket, checkDuplicate, listUpdates, recordCompletion, withSubmission, type Reader } from './updates.js';
 
 type S = v3_4.components['schemas'];
 type Actor = { unrestricted: true } | { unrestricted: false; user: UserRec | null; admin: boolean; actAs: Set<string>; readAs: Set<string>; readAny: boolean };
@@ -182,6 +183,7 @@ function routes(env: Env): Array<[RegExp, Record<string, Handler>]> {
         return [200, { transaction: { updateId: res.updateId, commandId: res.commandId, workflowId: '', effectiveAt: new Date().toISOString(), events: res.events, offset: res.offset, synchronizerId: res.synchronizerId, recordTime: new Date().toISOString() } }];
       },
     }],
+    [/^\/v2\/updates$/, { POST: async (r) => [200, await listUpdates(r.p, json<S['GetUpdatesRequest']>(r), r.query, readerOf(r.actor))] }],
     [/^\/v2\/state\/active-contracts$/, {
       POST: (r) => {
         const b = json<S['GetActiveContractsRequest'] & { filter?: S['TransactionFilter'] }>(r);
@@ -199,7 +201,7 @@ function routes(env: Env): Array<[RegExp, Record<string, Handler>]> {
         const list = env.acs(r.p, any ? undefined : parties);
         const limit = r.query.get('limit');
         if (limit === null && list.length > LIST_LIMIT) {
-          const e = new CantonError('JSON_API_LIST_LIMIT_EXCEEDED', 8, `The number of results (${list.length}) exceeds http-list-max-elements-limit (${LIST_LIMIT}); use the limit parameter or the websocket endpoint`);
+          const e = new CantonError('JSON_API_MAXIMUM_LIST_ELEMENTS_NUMBER_REACHED', 2, `The number of matching elements (${list.length}) is greater than the node limit (${LIST_LIMIT}).`);
           e.httpStatus = 413;
           throw e;
         }
@@ -236,9 +238,11 @@ async function submit(env: Env, r: Req, cmds: S['JsCommands']) {
     for (const p of actAs) if (!a.actAs.has(p)) throw err.denied(`missing CanActAs right for party ${p}`);
     for (const p of cmds.readAs ?? []) if (!a.readAny && !a.readAs.has(p) && !a.actAs.has(p)) throw err.denied(`missing CanReadAs right for party ${p}`);
   }
+  const submitter = cmds.userId || (r.actor.unrestricted ? '' : r.actor.user?.id ?? '');
+  checkDuplicate(r.p, submitter, cmds.commandId, actAs);
   let last: ReturnType<Env['create']> | undefined;
   const events: unknown[] = [];
-  for (const c of cmds.commands) {
+  for (const c of cmds.commands) withSubmission(r.p, cmds.commandId, () => {
     if ('CreateCommand' in c) {
       const cc = c.CreateCommand;
       if (!cc?.templateId) throw err.missingField('template_id');
@@ -249,13 +253,15 @@ async function submit(env: Env, r: Req, cmds: S['JsCommands']) {
       const ec = c.ExerciseCommand;
       if (!r.p.contracts[ec.contractId]) throw new CantonError('CONTRACT_NOT_FOUND', 11, `Contract could not be found with id ${ec.contractId}`);
       if (ec.choice === 'Archive') env.archive(r.p, ec.contractId);
-      else { r.p.offset += 1; }
+      else env.exercise(r.p, ec.contractId, ec.choice, ec.choiceArgument, actAs);
     } else {
       throw new CantonError('UNSUPPORTED_COMMAND', 14, `The emulator supports CreateCommand and ExerciseCommand only`);
     }
-  }
+  });
+  const updateId = last?.updateId ?? '1220' + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex');
+  recordCompletion(r.p, submitter, cmds.commandId, actAs, updateId);
   await env.save();
-  return { updateId: last?.updateId ?? '1220' + Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex'), offset: r.p.offset, commandId: cmds.commandId, events, synchronizerId: last?.contract.synchronizerId ?? '' };
+  return { updateId, offset: r.p.offset, commandId: cmds.commandId, events, synchronizerId: last?.contract.synchronizerId ?? '' };
 }
 
 function actorFor(env: Env, p: ParticipantDoc, info: { userId: string; privileged: boolean }): Actor {
@@ -276,11 +282,21 @@ function actorFor(env: Env, p: ParticipantDoc, info: { userId: string; privilege
   return a;
 }
 
+/** What an actor may read, for the update service (undefined: no auth, everything). */
+function readerOf(a: Actor): Reader | undefined {
+  if (a.unrestricted) return undefined;
+  return { readAny: a.readAny, canRead: (party) => a.readAs.has(party) || a.actAs.has(party) };
+}
+
 /** The JSON API server of participant `n` (not yet listening). */
 export function jsonApiServer(env: Env, n: NodeCfg, verify: Verifier | undefined): Server {
   const table = routes(env);
   const prefix = n.http!.pathPrefix.replace(/\/$/, '');
   const server = createServer((req, res) => { void handle(req, res); });
+  attachUpdatesWebSocket(server, {
+    node: n.name, pathPrefix: prefix, participant: () => env.participant(n.name),
+    authenticate: async (authorization) => (verify ? readerOf(actorFor(env, env.participant(n.name), await verify(authorization))) : undefined),
+  });
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');
     let path = url.pathname;
