@@ -16,6 +16,7 @@ export const faults = {
   argvLog: env.CANTON_EMULATOR_ARGV_LOG || undefined,
   consoleLog: env.CANTON_EMULATOR_CONSOLE_LOG || undefined,
   wsDropAfterMs: num(env.CANTON_EMULATOR_WS_DROP_AFTER_MS),
+  wsRefuse: env.CANTON_EMULATOR_WS_REFUSE === '1',
 };
 
 // mulberry32: tiny, seedable, good enough to make "20 % of requests fail" deterministic in tests.

@@ -232,6 +232,8 @@ export function attachUpdatesWebSocket(server: Server, ctx: WsContext): void {
     void (async () => {
       const path = new URL(req.url ?? '/', 'http://x').pathname.slice(ctx.pathPrefix.length);
       if (path !== '/v2/updates') { socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
+      // Fault: a proxy in front of the participant that does not pass WebSockets on.
+      if (faults.wsRefuse) { recordRequest(ctx.node, 'GET', path, 502); socket.end('HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n'); return; }
       const protos = String(req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
       const jwt = protos.find((s) => s.startsWith('jwt.token.'))?.slice('jwt.token.'.length);
       let reader: Reader | undefined;
