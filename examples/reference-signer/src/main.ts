@@ -6,40 +6,11 @@
 // this one exercises the configured choice with the configured argument.
 import { createServer } from 'node:http';
 import { ConfigProblem, loadConfig, type SignerConfig } from './config.js';
-import { Ledger, LedgerError } from './ledger.js';
+import { act, sameTemplate } from './act.js';
+import { Ledger } from './ledger.js';
 import { log } from './log.js';
 import { OffsetStore } from './offset.js';
 import { backoffMs, runStream, updateFormat, type CreatedEvent } from './stream.js';
-
-/** Test builds define this as true to prove that the exactly-once test can fail. */
-declare const __REFERENCE_SIGNER_RANDOM_COMMAND_IDS__: boolean | undefined;
-
-/**
- * The command id of acting on a contract: derived from the contract, so a retry, a re-delivered update
- * or a restart submits the same change and Canton deduplicates it by (userId, commandId, actAs).
- */
-export function commandIdFor(choice: string, contractId: string): string {
-  if (typeof __REFERENCE_SIGNER_RANDOM_COMMAND_IDS__ !== 'undefined' && __REFERENCE_SIGNER_RANDOM_COMMAND_IDS__) return `${choice}-${Math.random().toString(36).slice(2)}`;
-  return `${choice}-${contractId}`;
-}
-
-async function act(cfg: SignerConfig, ledger: Ledger, ev: CreatedEvent): Promise<void> {
-  const commandId = commandIdFor(cfg.choice, ev.contractId);
-  try {
-    const res = await ledger.post<{ transaction?: { updateId?: string; offset?: number } }>('/v2/commands/submit-and-wait-for-transaction', {
-      commands: {
-        commands: [{ ExerciseCommand: { templateId: ev.templateId, contractId: ev.contractId, choice: cfg.choice, choiceArgument: cfg.choiceArgument } }],
-        commandId, userId: cfg.userId, actAs: [cfg.party], readAs: [],
-      },
-    });
-    log('acted', { contractId: ev.contractId, choice: cfg.choice, commandId, updateId: res.transaction?.updateId ?? '' });
-    if (cfg.testExitAfterSubmit) { log('test-exit-after-submit'); process.exit(1); }
-  } catch (e) {
-    if (e instanceof LedgerError && e.code === 'DUPLICATE_COMMAND') { log('already-acted', { contractId: ev.contractId, commandId }); return; }
-    if (e instanceof LedgerError && e.code === 'CONTRACT_NOT_FOUND') { log('contract-gone', { contractId: ev.contractId }); return; }
-    throw e;
-  }
-}
 
 async function main(): Promise<void> {
   let cfg: SignerConfig;
@@ -93,13 +64,6 @@ async function main(): Promise<void> {
       state.live = live; state.mode = mode;
     },
   }, ac.signal);
-}
-
-/** Template ids arrive as package-id references; a configured `#package-name:…` id matches by module and entity. */
-function sameTemplate(actual: string, configured: string): boolean {
-  if (actual === configured) return true;
-  const tail = (t: string) => t.split(':').slice(1).join(':');
-  return configured.startsWith('#') && tail(actual) === tail(configured);
 }
 
 async function retry<T>(cfg: SignerConfig, f: () => Promise<T>, signal: AbortSignal): Promise<T> {
