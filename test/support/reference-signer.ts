@@ -46,7 +46,7 @@ export async function useReferenceSigner(p: CliProject, o: { randomCommandIds?: 
       args: [bundle],
       env: {
         SIGNER_HEALTH_PORT: String(healthPort), SIGNER_TEMPLATE_ID: PENDING_DEPOSIT, SIGNER_CHOICE: 'ClaimDeposit',
-        SIGNER_CHOICE_ARGUMENT: '{"mpcSignature":"00"}', SIGNER_BACKOFF_BASE_MS: '50', SIGNER_BACKOFF_MAX_MS: '400', SIGNER_POLL_IDLE_MS: '200',
+        SIGNER_CHOICE_ARGUMENT: '{"mpcSignature":"00"}', SIGNER_BACKOFF_BASE_MS: '50', SIGNER_BACKOFF_MAX_MS: '400', SIGNER_POLL_INTERVAL_MS: '100',
         ...o.env,
       },
       health: { url: `http://127.0.0.1:${healthPort}/health`, timeout: '30s' },

@@ -23,7 +23,8 @@ export interface SignerConfig {
   stream: 'auto' | 'websocket' | 'poll';
   requestTimeoutMs: number;
   connectTimeoutMs: number;
-  pollIdleMs: number;
+  /** Pause between two polls of the ledger end when WebSockets are not used. */
+  pollIntervalMs: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
   /** Test aid: exit right after the first successful submission, before the offset is saved (a crash there). */
@@ -75,7 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     stream,
     requestTimeoutMs: int(env, 'SIGNER_REQUEST_TIMEOUT_MS', 10_000, 1),
     connectTimeoutMs: int(env, 'SIGNER_CONNECT_TIMEOUT_MS', 5_000, 1),
-    pollIdleMs: int(env, 'SIGNER_POLL_IDLE_MS', 1_000, 1),
+    pollIntervalMs: int(env, 'SIGNER_POLL_INTERVAL_MS', 250, 1),
     backoffBaseMs: int(env, 'SIGNER_BACKOFF_BASE_MS', 200, 1),
     backoffMaxMs: int(env, 'SIGNER_BACKOFF_MAX_MS', 10_000, 1),
     testExitAfterSubmit: env.SIGNER_TEST_EXIT_AFTER_SUBMIT === '1',

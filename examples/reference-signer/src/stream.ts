@@ -124,16 +124,25 @@ function wsSession(cfg: SignerConfig, ledger: Ledger, hooks: StreamHooks, end: n
   });
 }
 
-async function pollSession(cfg: SignerConfig, ledger: Ledger, hooks: StreamHooks, end: number, session: { opened: boolean; progressed: boolean }, signal: AbortSignal, until: number): Promise<void> {
+async function pollSession(cfg: SignerConfig, ledger: Ledger, hooks: StreamHooks, _end: number, session: { opened: boolean; progressed: boolean }, signal: AbortSignal, until: number): Promise<void> {
+  // Bounded requests (up to the ledger end just read) answer at once; an open-ended one would hold
+  // every answer for http-list-wait-time after its last element.
   const PAGE = 100; // below http-list-max-elements-limit (200), so a page never answers 413
   session.opened = true;
   log('connected', { mode: 'poll', from: hooks.from() });
   while (!signal.aborted && Date.now() < until) {
-    const page = await ledger.post<unknown[]>('/v2/updates', { beginExclusive: hooks.from(), updateFormat: updateFormat(cfg) }, `?limit=${PAGE}&stream_idle_timeout_ms=${cfg.pollIdleMs}`);
-    for (const m of page) {
-      const item = toItem(m);
-      if (item) { await hooks.handle(item); session.progressed = true; }
+    const end = (await ledger.get<{ offset: number }>('/v2/state/ledger-end')).offset;
+    if (end > hooks.from()) {
+      const page = await ledger.post<unknown[]>('/v2/updates', { beginExclusive: hooks.from(), endInclusive: end, updateFormat: updateFormat(cfg) }, `?limit=${PAGE}`);
+      for (const m of page) {
+        const item = toItem(m);
+        if (item) { await hooks.handle(item); session.progressed = true; }
+      }
+      // A full page may stop short of `end`; otherwise everything up to `end` has been seen.
+      if (page.length < PAGE) await hooks.handle({ kind: 'checkpoint', offset: end });
+      if (page.length === PAGE) continue;
     }
-    if (page.length < PAGE || hooks.from() >= end) hooks.onLive(true, 'poll');
+    hooks.onLive(true, 'poll');
+    await new Promise((r) => setTimeout(r, cfg.pollIntervalMs));
   }
 }
