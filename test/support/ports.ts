@@ -5,7 +5,8 @@ import getPort from 'get-port';
  * the local port of every outgoing connection and `get-port()` picks its random ports: a block there
  * can be free when chosen and taken a moment later by someone's client socket.
  */
-const LOW = 10_000;
+// From 2000: six groups of two lanes need about ten blocks a lane (up.test.ts keeps 8 topologies up).
+const LOW = 2_000;
 const HIGH = 32_500;
 const BLOCK = 250;
 /** Each vitest worker draws from its own lane of blocks, so two workers never pick the same one (vitest.config: maxWorkers 2). */
