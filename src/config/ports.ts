@@ -2,7 +2,9 @@
  * Port derivation from `portBase`.
  *
  * Every node owns a slot of 10 ports: `portBase + 10 * slot + role`, roles being
- * +1 ledger-api / public-api, +2 admin-api, +3 http-ledger-api (JSON).
+ * +1 ledger-api / public-api, +2 admin-api, +3 http-ledger-api (JSON) / a BFT sequencer's peer-to-peer
+ * server. A sequencer gets its peer-to-peer port only when there are several sequencers (they must
+ * form one ordering network; one sequencer needs none) or when the config sets `ports.p2p`.
  *  - Slots that are multiples of 10 (ports x000–x009, x100–x109, …) hold sequencers and mediators:
  *    sequencers use slot 0, 10, 30, 50, 70, …; mediators use slot 20, 40, 60, …
  *  - All other slots hold participants, in the order of the config: participant N (1-based) takes the
@@ -24,7 +26,7 @@ export function postgresPort(config: { portBase: number; postgres: { embedded: b
   return config.postgres.port ?? (config.postgres.embedded ? config.portBase + EMBEDDED_POSTGRES_OFFSET : EXTERNAL_POSTGRES_DEFAULT_PORT);
 }
 
-export const PORT_ROLE = { ledger: 1, public: 1, admin: 2, json: 3 } as const;
+export const PORT_ROLE = { ledger: 1, public: 1, admin: 2, json: 3, p2p: 3 } as const;
 
 export function sequencerSlot(index: number): number {
   // 0, 10, then odd multiples of 10 from 30 on, leaving 20, 40, … to mediators.
@@ -50,7 +52,7 @@ export interface DerivedPort {
 }
 
 export interface NodePorts {
-  sequencers: Record<string, { public: number; admin: number }>;
+  sequencers: Record<string, { public: number; admin: number; p2p?: number }>;
   mediators: Record<string, { admin: number }>;
   participants: Record<string, { ledger: number; admin: number; json: number }>;
   /** Every port in config order, for collision and range checks. */
@@ -71,8 +73,10 @@ export function derivePorts(config: Pick<Config, 'portBase' | 'sequencers' | 'me
     return out;
   }
   const sequencers: NodePorts['sequencers'] = {};
+  const network = Object.keys(config.sequencers).length > 1;
   Object.entries(config.sequencers).forEach(([name, n], i) => {
-    sequencers[name] = pick('sequencers', name, sequencerSlot(i), n.ports, ['public', 'admin']);
+    const roles: ('public' | 'admin' | 'p2p')[] = network || n.ports.p2p !== undefined ? ['public', 'admin', 'p2p'] : ['public', 'admin'];
+    sequencers[name] = pick('sequencers', name, sequencerSlot(i), n.ports, roles);
   });
   const mediators: NodePorts['mediators'] = {};
   Object.entries(config.mediators).forEach(([name, n], i) => {

@@ -38,7 +38,7 @@ const nodeCommon = {
 
 export const sequencerSchema = z.strictObject({
   ...nodeCommon,
-  ports: z.strictObject({ public: port.optional(), admin: port.optional() }).prefault({}),
+  ports: z.strictObject({ public: port.optional(), admin: port.optional(), p2p: port.optional() }).prefault({}),
 });
 export const mediatorSchema = z.strictObject({
   ...nodeCommon,
@@ -46,6 +46,11 @@ export const mediatorSchema = z.strictObject({
 });
 export const participantSchema = z.strictObject({
   ...nodeCommon,
+  /**
+   * With `storage: memory` next to PostgreSQL sequencers and mediators: the participant starts empty
+   * after every restart (new identity, new party ids). Refused unless set (see validate.ts).
+   */
+  acceptLedgerLossOnRestart: z.boolean().optional(),
   ports: z.strictObject({ ledger: port.optional(), admin: port.optional(), json: port.optional() }).prefault({}),
 });
 

@@ -16,7 +16,8 @@ export interface NodeBase {
 
 export interface SequencerNode extends NodeBase {
   kind: 'sequencer';
-  ports: { public: number; admin: number };
+  /** `p2p`: the BFT orderer's peer-to-peer server; set when there are several sequencers (or explicitly). */
+  ports: { public: number; admin: number; p2p?: number };
 }
 
 export interface MediatorNode extends NodeBase {

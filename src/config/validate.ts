@@ -57,6 +57,7 @@ export function validateConfig(config: Config, opts: ValidateOptions = {}): Path
   const add = (i: PathIssue) => issues.push(i);
   checkNodeNames(config, add);
   checkPorts(config, opts, add);
+  checkStorageMix(config, opts, add);
   checkParties(config, add);
   checkUsers(config, add);
   checkMisc(config, add);
@@ -144,6 +145,43 @@ function checkPorts(config: Config, opts: ValidateOptions, add: Add) {
       path: hereExplicit ? here : ['portBase'],
       message: `${hereExplicit ? '' : `${here.join('.')} = `}port ${p.port} is already used by ${there.join('.')}`,
       hint: 'every port must be unique across all nodes; change one of them, or remove explicit ports and let portBase derive them',
+    });
+  }
+}
+
+/**
+ * Every node on the same kind of storage. After a restart a memory node has a new identity: a memory
+ * sequencer (a synchronizer owner) makes `bootstrap.synchronizer` compute a new synchronizer id from
+ * the owners' namespaces (ConsoleMacros.scala:655-686) that the Postgres participants' persisted
+ * registration no longer matches, and a memory mediator is missing from the persisted topology; the
+ * bootstrap then fails on every restart. A memory participant next to Postgres sequencers and
+ * mediators does come back, empty, and only when the config says that is accepted.
+ */
+function checkStorageMix(config: Config, opts: ValidateOptions, add: Add) {
+  if (opts.storageOverride) return;
+  const of = (n: { storage?: StorageKind }) => n.storage ?? config.storage;
+  const nodes = KINDS.flatMap((kind) => Object.entries(config[kind]).map(([name, n]) => ({ kind, name, n: n as { storage?: StorageKind; acceptLedgerLossOnRestart?: boolean }, storage: of(n) })));
+  const pathOf = (x: (typeof nodes)[number]) => (x.n.storage ? [x.kind, x.name, 'storage'] : ['storage']);
+  for (const x of nodes) {
+    if (x.n.acceptLedgerLossOnRestart && x.storage !== 'memory') {
+      add({ path: [x.kind, x.name, 'acceptLedgerLossOnRestart'], message: `${x.name} keeps its ledger in ${x.storage}, so acceptLedgerLossOnRestart has nothing to accept`, hint: 'remove the line, or set `storage: memory` on this participant' });
+    }
+  }
+  const persistent = nodes.filter((x) => x.storage === 'postgres');
+  const memory = nodes.filter((x) => x.storage === 'memory');
+  if (persistent.length === 0 || memory.length === 0) return;
+  const fix = 'use PostgreSQL for every node (`storage: postgres` at the top level and no per-node `storage: memory`), or memory for every node';
+  for (const x of memory) {
+    if (x.kind === 'participants' && x.n.acceptLedgerLossOnRestart) continue;
+    const others = persistent.map((p) => p.name).join(', ');
+    const why =
+      x.kind === 'participants'
+        ? `participant ${x.name} uses memory storage while ${others} use postgres: after every restart it starts empty (new identity, new party ids, no contracts)`
+        : `${x.kind.slice(0, -1)} ${x.name} uses memory storage while ${others} use postgres: after a restart it has a new identity, ${x.kind === 'sequencers' ? 'the synchronizer id computed from the owners changes and the participants’ persisted registration no longer matches' : 'it is missing from the persisted synchronizer topology'}, so the bootstrap fails on every restart`;
+    add({
+      path: pathOf(x),
+      message: why,
+      hint: x.kind === 'participants' ? `${fix}; or, to accept that ${x.name} loses its ledger on every restart, set \`acceptLedgerLossOnRestart: true\` on it` : fix,
     });
   }
 }

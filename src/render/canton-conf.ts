@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { CantonNode, NodeStorage, PostgresSpec, Topology } from '../config/types.js';
 import { connectAddress } from '../config/endpoints.js';
 import { envOnly, envOverride, type HoconObject } from './hocon.js';
+import { bftSequencerBlock } from './bft.js';
 
 export const POSTGRES_ENV = { host: 'POSTGRES_HOST', port: 'POSTGRES_PORT', user: 'POSTGRES_USER', password: 'POSTGRES_PASSWORD' } as const;
 export const PG_DATA_SOURCE_CLASS = 'org.postgresql.ds.PGSimpleDataSource';
@@ -32,11 +33,11 @@ function storage(s: NodeStorage, pg: PostgresSpec): HoconObject {
 
 const api = (address: string, port: number): HoconObject => ({ address, port });
 
-function nodeConfig(n: CantonNode, pg: PostgresSpec): HoconObject {
+function nodeConfig(n: CantonNode, pg: PostgresSpec, t: Topology): HoconObject {
   const base = { storage: storage(n.storage, pg) };
   switch (n.kind) {
     case 'sequencer':
-      return { ...base, 'public-api': api(n.address, n.ports.public), 'admin-api': api(n.address, n.ports.admin), sequencer: { type: 'BFT' } };
+      return { ...base, 'public-api': api(n.address, n.ports.public), 'admin-api': api(n.address, n.ports.admin), sequencer: bftSequencerBlock(n, t.sequencers) };
     case 'mediator':
       return { ...base, 'admin-api': api(n.address, n.ports.admin) };
     case 'participant':
@@ -55,9 +56,9 @@ export function cantonConfObject(t: Topology): HoconObject {
   return {
     canton: {
       parameters: { 'ports-file': portsFilePath(t) },
-      sequencers: byName(t.sequencers, (n) => nodeConfig(n, t.postgres)),
-      mediators: byName(t.mediators, (n) => nodeConfig(n, t.postgres)),
-      participants: byName(t.participants, (n) => nodeConfig(n, t.postgres)),
+      sequencers: byName(t.sequencers, (n) => nodeConfig(n, t.postgres, t)),
+      mediators: byName(t.mediators, (n) => nodeConfig(n, t.postgres, t)),
+      participants: byName(t.participants, (n) => nodeConfig(n, t.postgres, t)),
     },
   };
 }

@@ -113,7 +113,13 @@ describe('portBase and port derivation', () => {
     [
       'null entries and two sequencers, two mediators',
       'sequencers:\n  sequencer1:\n  sequencer2:\nmediators:\n  mediator1:\n  mediator2:\n',
-      { sequencer1: [5001, 5002], sequencer2: [5101, 5102], mediator1: [5202], mediator2: [5402], participant1: [5011, 5012, 5013], participant2: [5021, 5022, 5023] },
+      // Several sequencers: each also gets its peer-to-peer port (role 3 of its slot).
+      { sequencer1: [5001, 5002, 5003], sequencer2: [5101, 5102, 5103], mediator1: [5202], mediator2: [5402], participant1: [5011, 5012, 5013], participant2: [5021, 5022, 5023] },
+    ],
+    [
+      'one sequencer with an explicit p2p port',
+      'sequencers:\n  sequencer1: { ports: { p2p: 31030 } }\n',
+      { sequencer1: [5001, 5002, 31030], mediator1: [5202], participant1: [5011, 5012, 5013], participant2: [5021, 5022, 5023] },
     ],
   ])('%s', (_n, yaml, expected) => {
     expect(ports(topo(yaml))).toEqual(expected);
@@ -130,11 +136,15 @@ describe('portBase and port derivation', () => {
     expect([sequencerSlot(i), mediatorSlot(i), participantSlot(i)]).toEqual([seq, med, part]);
   });
 
+  it('a p2p port colliding with another port is reported at the explicit one', () => {
+    expect(() => topo('sequencers:\n  sequencer1: {}\n  sequencer2: { ports: { p2p: 5011 } }\n')).toThrow(/sequencers\.sequencer2\.ports\.p2p.*port 5011 is already used by participants\.participant1\.ports\.ledger/s);
+  });
+
   it('never collides: 5 sequencers, 5 mediators, 60 participants', () => {
     const n = (prefix: string, k: number) => Object.fromEntries(Array.from({ length: k }, (_, i) => [`${prefix}${i + 1}`, { ports: {} }]));
     const d = derivePorts({ portBase: 2000, sequencers: n('sequencer', 5), mediators: n('mediator', 5), participants: n('participant', 60) });
     const all = d.all.map((p) => p.port);
-    expect(all).toHaveLength(5 * 2 + 5 + 60 * 3);
+    expect(all).toHaveLength(5 * 3 + 5 + 60 * 3);
     expect(new Set(all).size).toBe(all.length);
   });
 
@@ -146,8 +156,26 @@ describe('portBase and port derivation', () => {
 
 describe('storage', () => {
   it('per-node override, database names from the prefix', () => {
-    const t = topo('storage: memory\npostgres: { databasePrefix: cm_ }\nparticipants:\n  participant1: { storage: postgres }\n  participant2: {}\n');
+    const t = topo('storage: postgres\npostgres: { databasePrefix: cm_ }\nparticipants:\n  participant1: {}\n  participant2: { storage: memory, acceptLedgerLossOnRestart: true }\n');
     expect(t.participants.map((p) => p.storage)).toEqual([{ type: 'postgres', database: 'cm_participant1' }, { type: 'memory' }]);
+  });
+
+  // Issue 14 item 2: a memory sequencer/mediator next to Postgres nodes cannot survive a restart.
+  it.each([
+    ['memory sequencer, postgres participants', 'storage: postgres\nsequencers: { sequencer1: { storage: memory } }\n', /sequencers\.sequencer1\.storage.*sequencer sequencer1 uses memory storage.*synchronizer id/s],
+    ['memory default, one postgres participant', 'participants:\n  participant1: { storage: postgres }\n  participant2: {}\n', /storage.*sequencer sequencer1 uses memory storage while participant1 use postgres/s],
+    ['memory mediator', 'storage: postgres\nmediators: { mediator1: { storage: memory } }\n', /mediator mediator1 uses memory storage.*missing from the persisted synchronizer topology/s],
+    ['memory participant without the opt-in', 'storage: postgres\nparticipants:\n  participant1: {}\n  participant2: { storage: memory }\n', /participant participant2 uses memory storage.*acceptLedgerLossOnRestart: true/s],
+    ['the opt-in does not cover a memory sequencer', 'storage: postgres\nsequencers: { sequencer1: { storage: memory } }\nparticipants:\n  participant1: {}\n  participant2: { storage: memory, acceptLedgerLossOnRestart: true }\n', /sequencer sequencer1 uses memory storage/],
+    ['the opt-in on a postgres node', 'storage: postgres\nparticipants:\n  participant1: { acceptLedgerLossOnRestart: true }\n  participant2: {}\n', /participants\.participant1\.acceptLedgerLossOnRestart.*nothing to accept/s],
+  ])('mixed storage is refused with the fix: %s', (_name, yaml, message) => {
+    expect(() => topo(yaml)).toThrow(message);
+    expect(() => topo(yaml)).toThrow(/use PostgreSQL for every node|remove the line/);
+  });
+
+  it('one storage for all, or --storage, is never mixed', () => {
+    expect(topo('storage: postgres\n').sequencers[0]!.storage.type).toBe('postgres');
+    expect(() => parseConfigText('participants:\n  participant1: { storage: postgres }\n  participant2: {}\n', 'canton-mpc.yaml', { format: 'yaml', storageOverride: 'memory' })).not.toThrow();
   });
 
   it('--storage applies to every node', async () => {

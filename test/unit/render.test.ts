@@ -29,7 +29,7 @@ const VARIANTS: Variant[] = [
   { name: 'default postgres', topology: topo('', 'postgres') },
   { name: '4 participants memory', topology: topo(FOUR) },
   { name: '4 participants postgres', topology: topo(`${FOUR}postgres: { user: "us\\"er", databasePrefix: cm_, passwordEnv: MY_PG_PW }\n`, 'postgres') },
-  { name: 'portBase 6000, mixed storage, custom address', topology: topo('portBase: 6000\naddress: 0.0.0.0\nparticipants:\n  participant1: { storage: postgres }\n  participant2: { address: 127.0.0.2 }\n') },
+  { name: 'portBase 6000, mixed storage, custom address', topology: topo('portBase: 6000\naddress: 0.0.0.0\nstorage: postgres\nparticipants:\n  participant1: {}\n  participant2: { address: 127.0.0.2, storage: memory, acceptLedgerLossOnRestart: true }\n') },
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'render-test-'));
