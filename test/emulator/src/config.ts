@@ -1,9 +1,11 @@
 // Reads Canton HOCON config the way CantonAppDriver does (FACTS §1, §2): every -c file is merged in
 // order (later wins, substitutions resolved across files), -C key=value pairs override the files
 // (first one wins), then Canton's own validations run. Only the keys the emulator acts on are
-// interpreted; everything else is accepted and ignored, as Canton ignores what a node does not use.
+// interpreted; in the sections it interprets (server configs, the BFT sequencer) an unknown key is an
+// error, as in Canton (strict.ts); elsewhere keys are accepted and ignored.
 import { resolve as resolvePath } from 'node:path';
 import parser from '@pushcorn/hocon-parser';
+import * as K from './strict.js';
 
 export type Obj = Record<string, unknown>;
 export type NodeKind = 'participant' | 'sequencer' | 'mediator';
@@ -23,6 +25,10 @@ export interface NodeCfg {
   ledger?: Endpoint;                       // participant gRPC Ledger API
   http?: Endpoint & { pathPrefix: string }; // participant JSON API (absent when disabled)
   publicApi?: Endpoint;                    // sequencer
+  /** A BFT sequencer: its peer-to-peer server (absent without `initial-network`) and the peers it dials. */
+  bft?: { server?: Endpoint; authenticates?: boolean; peers: Endpoint[] };
+  /** An external sequencer driver named by `sequencer.type` (only `reference` ships with Canton). */
+  driver?: string;
   auth: AuthServiceCfg[];
   maxTokenLifetimeMs: number;              // Infinity = `Inf`
   leewayMs: number;
@@ -120,12 +126,22 @@ export function interpret(raw: Obj): CantonCfg {
   const section = (k: string): Obj => (isObj(canton[k]) ? (canton[k] as Obj) : {});
   for (const [name, n] of Object.entries(section('sequencers'))) {
     if (!isObj(n)) continue;
+    const at = `canton.sequencers.${name}`;
+    K.unknownKeys(n['public-api'], K.PUBLIC_API, `${at}.public-api`, errors);
+    K.unknownKeys(n['admin-api'], K.ADMIN_API, `${at}.admin-api`, errors);
     const t = get(n, 'sequencer.type');
     if (t === 'database' && !truthy(get(canton, 'parameters.non-standard-config'))) {
       errors.push(`canton.sequencers.${name}.sequencer.type = database requires canton.parameters.non-standard-config = yes`);
     }
+    // CantonConfig.scala:1106-1128: `type` is matched exactly; "BFT" is the BFT orderer, any other
+    // string but "database" names an external driver, which needs a `config` section.
+    if (t !== undefined && t !== 'BFT' && t !== 'database' && get(n, 'sequencer.config') === undefined) {
+      errors.push(`${at}.sequencer: Key not found: 'config'. (sequencer type "${String(t)}" is read as an external sequencer driver; the BFT orderer is type = BFT, case-sensitive)`);
+    }
     nodes.push({
       name, kind: 'sequencer', storage: storageOf(n),
+      ...(t === 'BFT' ? { bft: bftOf(n.sequencer as Obj, `${at}.sequencer`, errors) } : {}),
+      ...(t !== undefined && t !== 'BFT' && t !== 'database' ? { driver: String(t) } : {}),
       publicApi: need('sequencer', name, 'public-api', endpoint(n['public-api'])),
       admin: need('sequencer', name, 'admin-api', endpoint(n['admin-api'])),
       auth: [], maxTokenLifetimeMs: Infinity, leewayMs: 0,
@@ -133,10 +149,16 @@ export function interpret(raw: Obj): CantonCfg {
   }
   for (const [name, n] of Object.entries(section('mediators'))) {
     if (!isObj(n)) continue;
+    K.unknownKeys(n['admin-api'], K.ADMIN_API, `canton.mediators.${name}.admin-api`, errors);
     nodes.push({ name, kind: 'mediator', storage: storageOf(n), admin: need('mediator', name, 'admin-api', endpoint(n['admin-api'])), auth: [], maxTokenLifetimeMs: Infinity, leewayMs: 0 });
   }
   for (const [name, n] of Object.entries(section('participants'))) {
     if (!isObj(n)) continue;
+    const at = `canton.participants.${name}`;
+    K.unknownKeys(n['admin-api'], K.ADMIN_API, `${at}.admin-api`, errors);
+    K.unknownKeys(n['ledger-api'], K.LEDGER_API, `${at}.ledger-api`, errors);
+    K.unknownKeys(n['http-ledger-api'], K.HTTP_LEDGER_API, `${at}.http-ledger-api`, errors);
+    K.unknownKeys(get(n, 'http-ledger-api.server'), K.HTTP_LEDGER_API, `${at}.http-ledger-api.server`, errors);
     const admin = need('participant', name, 'admin-api', endpoint(n['admin-api']));
     const ledger = need('participant', name, 'ledger-api', endpoint(n['ledger-api']));
     const h = n['http-ledger-api'];
@@ -190,6 +212,43 @@ export function interpret(raw: Obj): CantonCfg {
     manualStart: truthy(get(canton, 'parameters.manual-start')),
     consoleBoundedMs: parseDuration(get(canton, 'parameters.timeouts.console.bounded'), 60_000),
   };
+}
+
+/** `sequencer { type = BFT, block, config { initial-network { … } } }`, checked key by key (strict.ts). */
+function bftOf(seq: Obj, at: string, errors: string[]): NonNullable<NodeCfg['bft']> {
+  K.unknownKeys(seq, K.BFT_SEQUENCER, at, errors);
+  const cfg = seq.config;
+  K.unknownKeys(cfg, K.BFT_ORDERER, `${at}.config`, errors);
+  const net = get(cfg, 'initial-network');
+  if (net === undefined) return { peers: [] };
+  const nat = `${at}.config.initial-network`;
+  K.unknownKeys(net, K.P2P_NETWORK, nat, errors);
+  // P2PNetworkConfig.serverEndpoint has no default; P2PServerConfig needs address, external-address, external-port.
+  K.requireKey(net, 'server-endpoint', nat, errors);
+  const srv = get(net, 'server-endpoint');
+  K.unknownKeys(srv, K.P2P_SERVER, `${nat}.server-endpoint`, errors);
+  for (const k of ['address', 'external-address', 'external-port']) K.requireKey(srv, k, `${nat}.server-endpoint`, errors);
+  K.unknownKeys(get(srv, 'external-tls-config'), K.TLS_CLIENT, `${nat}.server-endpoint.external-tls-config`, errors);
+  K.unknownKeys(get(net, 'endpoint-authentication'), K.P2P_AUTH, `${nat}.endpoint-authentication`, errors);
+  const peersRaw = get(net, 'peer-endpoints');
+  const peers: Endpoint[] = [];
+  if (peersRaw !== undefined && !Array.isArray(peersRaw)) errors.push(`${nat}.peer-endpoints: Expected type LIST.`);
+  (Array.isArray(peersRaw) ? peersRaw : []).forEach((p, i) => {
+    const pat = `${nat}.peer-endpoints.${i}`;
+    K.unknownKeys(p, K.P2P_ENDPOINT, pat, errors);
+    K.requireKey(p, 'address', pat, errors);
+    K.requireKey(p, 'port', pat, errors);
+    K.unknownKeys(get(p, 'tls-config'), K.TLS_CLIENT, `${pat}.tls-config`, errors);
+    // Without TLS material on the emulator's side, a peer demanding TLS (the default) is never reached.
+    const tls = get(p, 'tls-config.enabled');
+    if (isObj(p) && p.port !== undefined && (tls === false || tls === 'false')) peers.push({ address: str(p.address, ''), port: Number(p.port) });
+  });
+  const ep = endpoint(srv, '');
+  // external-tls-config defaults to enabled: peers then reach this server's advertised endpoint over
+  // TLS to authenticate it, which a server without `tls` never passes (BftBlockOrdererConfig P2PServerConfig doc).
+  const extTls = get(srv, 'external-tls-config.enabled');
+  const authenticates = extTls === false || extTls === 'false' || get(srv, 'tls') !== undefined;
+  return { ...(ep.port !== undefined ? { server: { address: ep.address, port: ep.port }, authenticates } : {}), peers };
 }
 
 function truthy(v: unknown): boolean {

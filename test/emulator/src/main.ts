@@ -6,6 +6,7 @@ import { createServer as netServer, type Server as NetServer } from 'node:net';
 import type { Server } from 'node:http';
 import { resolve as resolvePath } from 'node:path';
 import { adminServer, rpcCall } from './admin.js';
+import { p2pServer, startDialing } from './bft.js';
 import type { ConsoleHost } from './api.js';
 import { makeVerifier } from './auth.js';
 import { type CantonCfg, ConfigError, interpret, loadHocon, type NodeCfg } from './config.js';
@@ -124,6 +125,7 @@ async function startAll(e: Env): Promise<void> {
       throw new ExitError(1, `Failed to start ${n.name}: ${(err as Error).message}`);
     }
   }
+  startDialing(e.cfg.nodes);
 }
 
 async function startNode(e: Env, n: NodeCfg): Promise<void> {
@@ -134,7 +136,12 @@ async function startNode(e: Env, n: NodeCfg): Promise<void> {
   };
   // A gRPC port the emulator does not speak: bound so it is taken, connections are dropped.
   const grpc = () => netServer((sock) => sock.destroy());
-  if (n.kind === 'sequencer') await bind(grpc(), 'public-api', n.publicApi!);
+  if (n.kind === 'sequencer') {
+    // DriverBlockSequencerFactory: only the bundled `reference` driver can be loaded.
+    if (n.driver !== undefined && n.driver !== 'reference') throw new Error(`Sequencer implementation '${n.driver}', API version 1 not found (out of reference v1)`);
+    await bind(grpc(), 'public-api', n.publicApi!);
+    if (n.bft?.server) await bind(p2pServer(n.name, n.bft.authenticates === true), 'peer-to-peer', n.bft.server);
+  }
   await bind(adminServer(e, n.name), 'admin-api', n.admin);
   if (n.kind === 'participant') {
     await bind(grpc(), 'ledger-api', n.ledger!);

@@ -1,6 +1,7 @@
 // Node-side console operations. A console (the bootstrap script inside the daemon, or a separate
 // `run` process through the admin JSON-RPC) calls these by name for one node; they act on the
 // daemon's state. Arguments and results are plain JSON.
+import { awaitOrderingNetwork } from './bft.js';
 import type { Env } from './env.js';
 import { PROTOCOL_VERSION } from './env.js';
 import { CantonError } from './errors.js';
@@ -48,10 +49,10 @@ export const OPS: Record<string, Op> = {
   'health.status': (env, node) => ({ running: env.docs.has(node), initialized: true }),
   'id': (env, node) => env.docs.get(node)?.uid ?? null,
 
-  'sequencer.bootstrap_synchronizer': (env, _node, a) => env.bootstrapSynchronizer({
+  'sequencer.bootstrap_synchronizer': async (env, _node, a) => (await awaitOrderingNetwork(env.cfg.nodes, strs(a.sequencers), env.cfg.consoleBoundedMs), env.bootstrapSynchronizer({
     name: s(a.name), sequencers: strs(a.sequencers), mediators: strs(a.mediators), owners: strs(a.owners),
     threshold: Number(a.threshold ?? 1), protocolVersion: Number(a.protocolVersion ?? PROTOCOL_VERSION),
-  }),
+  })),
 
   'participant.connect_local': (env, node, a) => { env.connectLocal(env.participant(node), s(a.sequencer), s(a.alias), a.manualConnect === true); return null; },
   'participant.active': (env, node, a) => {
