@@ -4,6 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { CantonCfg, NodeCfg } from './config.js';
 import { CantonError, err } from './errors.js';
+import { bootstrapSynchronizer, type BootstrapArgs } from './synchronizer.js';
 import { logUpdate } from './updates.js';
 import {
   type Contract, type NodeDoc, type NodeStore, type ParticipantDoc, type Permission, type RightJson, type SequencerDoc,
@@ -51,30 +52,8 @@ export class Env {
   participants(): ParticipantDoc[] { return [...this.docs.values()].filter((d): d is ParticipantDoc => d.kind === 'participant'); }
 
   // ---------------------------------------------------------------- synchronizers and topology
-  bootstrapSynchronizer(a: { name: string; sequencers: string[]; mediators: string[]; owners: string[]; threshold: number; protocolVersion: number }): { id: string; already: boolean } {
-    const seqs = a.sequencers.map((s) => this.sequencer(s));
-    if (seqs.length === 0) throw new CantonError('INVALID_ARGUMENT', 8, 'bootstrap.synchronizer requires at least one sequencer');
-    if (a.mediators.length === 0) throw new CantonError('INVALID_ARGUMENT', 8, 'bootstrap.synchronizer requires at least one mediator');
-    const existing = seqs.find((s) => s.synchronizer !== null)?.synchronizer;
-    if (existing) {
-      if (existing.name !== a.name) throw new CantonError('SYNCHRONIZER_ALREADY_INITIALIZED', 9, `Sequencer ${seqs[0]!.name} has already been initialized for synchronizer ${existing.synchronizerId}`);
-      return { id: existing.physicalId, already: true };
-    }
-    for (const m of a.mediators) { const d = this.docs.get(m); if (!d || d.kind !== 'mediator') throw new CantonError('NODE_NOT_FOUND', 11, `mediator ${m} is not a local node of this process`); }
-    // A single owner's namespace names the synchronizer; several owners form a decentralized namespace.
-    const ownerNs = a.owners.map((o) => this.docs.get(o)?.namespace ?? newFingerprint());
-    const ns = ownerNs.length === 1 ? ownerNs[0]! : '1220' + createHash('sha256').update(ownerNs.sort().join(',')).digest('hex');
-    const id = `${a.name}::${ns}`;
-    const topo: SynchronizerTopology = {
-      name: a.name, synchronizerId: id, physicalId: `${id}::${a.protocolVersion}-0`, protocolVersion: a.protocolVersion,
-      sequencers: a.sequencers, mediators: a.mediators, owners: a.owners, threshold: a.threshold,
-      partyToParticipant: {}, decentralizedNamespaces: ownerNs.length > 1 ? { [ns]: { owners: ownerNs, threshold: a.threshold, serial: 1 } } : {},
-      vettedPackages: {},
-    };
-    for (const s of seqs) s.synchronizer = topo;
-    for (const m of a.mediators) { const d = this.docs.get(m); if (d?.kind === 'mediator') d.synchronizerId = id; }
-    return { id: topo.physicalId, already: false };
-  }
+  /** The rules are Canton's, in synchronizer.ts. */
+  bootstrapSynchronizer(a: BootstrapArgs): { id: string; already: boolean } { return bootstrapSynchronizer(this, a); }
 
   /** The topology object of the synchronizer that a participant's connection points at. */
   topologyOf(sequencerName: string): SynchronizerTopology | null {

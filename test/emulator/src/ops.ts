@@ -58,7 +58,9 @@ export const OPS: Record<string, Op> = {
   'participant.active': (env, node, a) => {
     const p = env.participant(node);
     const c = p.connections[s(a.alias)];
-    return !!c && c.connected && env.topologyOf(c.sequencer) !== null;
+    // A sequencer now serving another synchronizer id (re-bootstrapped with new owners) is not the
+    // synchronizer this alias was registered for: the handshake fails, the participant stays inactive.
+    return !!c && c.connected && env.topologyOf(c.sequencer)?.synchronizerId === c.synchronizerId;
   },
   'participant.is_connected': (env, node, a) => env.participant(node).connections[s(a.alias)]?.connected === true,
   'participant.is_registered': (env, node, a) => env.participant(node).connections[s(a.alias)] !== undefined,
@@ -132,7 +134,7 @@ export async function runOp(env: Env, node: string, op: string, args: A): Promis
   if (!f) throw new CantonError('UNKNOWN_OPERATION', 8, `unknown console operation ${op}`);
   if (!env.docs.has(node)) throw new CantonError('NODE_NOT_FOUND', 11, `${node} is not a node of this process`);
   let r: unknown;
-  try { r = f(env, node, args); } catch (e) { recordConsoleOp(node, op, false); throw e; }
+  try { r = await f(env, node, args); } catch (e) { recordConsoleOp(node, op, false); throw e; }
   recordConsoleOp(node, op, true);
   if (!READ_ONLY.has(op)) await env.save();
   return r;
