@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PrerequisiteError } from '../errors.js';
 import { formatCommand, type ProcessExit, type ProcessRunner } from '../system/process.js';
 import type { Topology } from '../config/types.js';
+import { cantonJavaOpts } from '../jdk/options.js';
 
 const MB = 1024 * 1024;
 /** Canton's own JVM baseline, plus what each node adds; capped so a laptop keeps room for Postgres. */
@@ -80,7 +81,7 @@ export async function startDaemon(o: StartDaemonOptions): Promise<StartedDaemon>
   } catch {
     throw new PrerequisiteError(`${file} is missing`, { where: o.cantonHome, hint: 'Reinstall the release: `canton-mpc canton install --force`.' });
   }
-  const env = { ...o.env, JAVA_HOME: o.javaHome, JAVA_OPTS: `-Xmx${o.heap.replace(/^-Xmx/, '')}`, PATH: `${join(o.javaHome, 'bin')}:${process.env.PATH ?? ''}` };
+  const env = { ...o.env, JAVA_HOME: o.javaHome, JAVA_OPTS: cantonJavaOpts(o.heap, { ...process.env, ...o.env }), PATH: `${join(o.javaHome, 'bin')}:${process.env.PATH ?? ''}` };
   const child = await o.runner.spawnDetached(file, args, { cwd: o.cwd, env, logFile: o.stdoutFile });
   return { ...child, command: formatCommand(file, args) };
 }

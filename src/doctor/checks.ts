@@ -65,7 +65,8 @@ export interface DoctorOptions {
 }
 
 export const MIN_NODE = [20, 19] as const;
-export const MIN_JAVA_MAJOR = 21;
+/** doctor's JDK line: Java 17 or newer runs Canton 3.4 (src/jdk/choose.ts); 21 is what it is tested on. */
+export const MIN_JAVA_MAJOR = 17;
 /** Seed: "6 GB RAM minimum for Canton, 4+ CPU cores". The kernel keeps a little of a 6 GB machine. */
 export const MIN_MEMORY_BYTES = 6 * 1024 ** 3 * 0.95;
 export const MIN_CPUS = 4;
@@ -103,18 +104,19 @@ export function checkNode(deps: Pick<DoctorDeps, 'nodeVersion'>): CheckResult {
 }
 
 export async function checkJdk(deps: Pick<DoctorDeps, 'findJdks'>): Promise<CheckResult> {
-  const base = { id: 'jdk', title: `Java ${MIN_JAVA_MAJOR}`, required: true };
+  const base = { id: 'jdk', title: `Java ${MIN_JAVA_MAJOR}+ (21 tested)`, required: true };
   const list = (found: JdkInstall[]) => found.map((j) => `Java ${j.major} (${j.version}) at ${j.home} [${j.source}]`);
   try {
     const r = await deps.findJdks();
     const others = r.found.filter((j) => j.home !== r.chosen.home);
-    const detail = [`using Java ${r.chosen.major} (${r.chosen.version}) at ${r.chosen.home} [${r.chosen.source}]`, ...(others.length ? [`also found: ${list(others).join('; ')}`] : []), ...(r.note ? [r.note] : [])].join('\n');
+    const notes = [r.note, r.warning].filter((x): x is string => !!x);
+    const detail = [`using Java ${r.chosen.major} (${r.chosen.version}) at ${r.chosen.home} [${r.chosen.source}]`, ...(others.length ? [`also found: ${list(others).join('; ')}`] : []), ...notes].join('\n');
     return {
       ...base,
-      status: r.note ? 'warn' : 'ok',
+      status: notes.length ? 'warn' : 'ok',
       detail,
-      ...(r.note ? { fix: 'Install a JDK 21 (apt-get install openjdk-21-jdk-headless, brew install openjdk@21, or sdk install java 21.0.5-tem) and pass --java-home.' } : {}),
-      data: { chosen: r.chosen, found: r.found, ...(r.note ? { note: r.note } : {}) },
+      ...(notes.length ? { fix: 'Install a JDK 21 (apt-get install openjdk-21-jdk-headless, brew install openjdk@21, or sdk install java 21.0.5-tem) and pass --java-home.' } : {}),
+      data: { chosen: r.chosen, found: r.found, ...(r.note ? { note: r.note } : {}), ...(r.warning ? { warning: r.warning } : {}) },
     };
   } catch (e) {
     const err = e as Error & { hint?: string; data?: { found?: JdkInstall[] } };

@@ -178,6 +178,7 @@ export class UpSession implements UpActions {
     const jdk = await this.jdk();
     this.javaHome = jdk.chosen.home;
     if (jdk.note) this.ctx.output.debug(jdk.note);
+    if (jdk.warning) this.ctx.output.warn(jdk.warning);
   }
 
   private jdkChoice?: ReturnType<Modules['jdk']['chooseJdk']>;

@@ -55,20 +55,28 @@ describe('doctor and the JDKs of this machine', () => {
     expect(human.stdout).toContain(JDK17);
   });
 
-  it('--java-home on the 17: fails (exit 1), naming 17 and 21', async () => {
+  it('--java-home on the 17: accepted with a warning naming --release 17 and the releases tested on 21', async () => {
     const r = await doctor(['doctor', '--java-home', JDK17]);
-    expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(/\[FAIL\] Java 21 +--java-home \/usr\/lib\/jvm\/java-17-openjdk-amd64 is Java 17 \(17\.[0-9.]+\); Canton 3\.4 needs Java 21/);
-    expect(r.stdout).toContain(JDK25);
+    expect(r.exitCode, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/\[warn\] Java 17\+ \(21 tested\) +using Java 17 \(17\.[0-9.]+\) at \/usr\/lib\/jvm\/java-17-openjdk-amd64/);
+    expect(r.stdout).toMatch(/compiled for Java 17 \(--release 17\).*tested on Java 21 only/);
   });
 
-  it('JAVA_HOME on the 17 is not silently replaced by the 25', async () => {
+  it('JAVA_HOME on the 17 is honoured (warn), not silently replaced by the 25', async () => {
     const r = await doctor(['--json', 'doctor'], { JAVA_HOME: JDK17 });
+    expect(r.exitCode).toBe(0);
+    const jdk = jdkCheck(r.stdout) as Check & { data: { warning?: string } };
+    expect(jdk.status).toBe('warn');
+    expect(jdk.data!.chosen).toMatchObject({ home: JDK17, major: 17 });
+    expect(jdk.data.warning).toContain('--release 17');
+  });
+
+  it('--java-home on a JDK 11: fails (exit 1), naming 11, 17 and the class-file versions', async () => {
+    const home = makeFakeJdk(join(work, 'jdk11'), '11');
+    const r = await doctor(['doctor', '--java-home', home]);
     expect(r.exitCode).toBe(1);
-    const jdk = jdkCheck(r.stdout);
-    expect(jdk.status).toBe('fail');
-    expect(jdk.detail).toMatch(/^JAVA_HOME=\/usr\/lib\/jvm\/java-17-openjdk-amd64 is Java 17 .*needs Java 21$/);
-    expect(jdk.fix).toContain('unset JAVA_HOME');
+    expect(r.stdout).toMatch(/\[FAIL\] Java 17\+ \(21 tested\) +--java-home \S+jdk11 is Java 11 \(11\.0\.27\); Canton 3\.4 needs Java 17 or newer \(its classes are class-file version 61/);
+    expect(r.stdout).toContain(JDK25);
   });
 
   it('--java-home on a JDK 21: ok, no note', async () => {

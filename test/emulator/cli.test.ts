@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { allocPorts, distribution, fakeJdk, readIf, spawnCanton, startDaemon, topologyConf, waitFor } from './harness.js';
+import { allocPorts, distribution, fakeJdk, portsFileComplete, readIf, spawnCanton, startDaemon, topologyConf, waitFor } from './harness.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'canton-cli-'));
 const logOf = (cwd: string) => readIf(join(cwd, 'log', 'canton.log')) ?? '';
@@ -29,12 +29,18 @@ describe('launcher', () => {
     expect(d.home).toBeTruthy();
   });
 
-  test('java 17 fails like a JVM on class file version 65', async () => {
-    const r = await spawnCanton(['--version'], { env: { JAVA_HOME: fakeJdk('17') } });
+  test('java 11 fails like a JVM on class file version 61 (Canton 3.4 is compiled --release 17)', async () => {
+    const r = await spawnCanton(['--version'], { env: { JAVA_HOME: fakeJdk('11') } });
     expect((await r.exited).code).toBe(1);
     expect(r.err()).toContain('UnsupportedClassVersionError');
-    expect(r.err()).toContain('class file version 65.0');
-    expect(r.err()).toContain('up to 61.0');
+    expect(r.err()).toContain('class file version 61.0');
+    expect(r.err()).toContain('up to 55.0');
+  });
+
+  test('java 17 runs it, as reported for the 3.4.11 release on a Temurin 17 JRE', async () => {
+    const r = await spawnCanton(['--version'], { env: { JAVA_HOME: fakeJdk('17') } });
+    expect((await r.exited).code).toBe(0);
+    expect(r.out()).toContain('Canton: 3.4.11');
   });
 
   test('java 25 on PATH (no JAVA_HOME) is accepted', async () => {
@@ -109,7 +115,7 @@ describe('config validation', () => {
     writeFileSync(join(cwd, 'b.conf'), 'include required("inc.conf")\n');
     const r = await spawnCanton(['daemon', '-c', 'a.conf,b.conf', '-C', `canton.participants.participant2.ledger-api.port=${ports.p[1]!.ledger}`], { cwd, env: { P1_JSON: String(ports.p[0]!.json) } });
     try {
-      await waitFor(() => existsSync(join(cwd, 'ports.json')), 10_000, 'ports file');
+      await waitFor(() => portsFileComplete(join(cwd, 'ports.json')), 10_000, 'ports file');
       const pf = JSON.parse(readFileSync(join(cwd, 'ports.json'), 'utf8'));
       expect(pf.participant1.jsonApi).toBe(ports.p[0]!.json);
       expect(logOf(cwd)).toContain('Canton started');

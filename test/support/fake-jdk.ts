@@ -12,6 +12,15 @@ export const REAL_JDK_OUTPUTS = {
     ].join('\n'),
     release: 'JAVA_VERSION="1.8.0_412"\nIMPLEMENTOR="Eclipse Adoptium"\nOS_NAME="Linux"\nOS_ARCH="amd64"\n',
   },
+  '11': {
+    version: '11.0.27',
+    stderr: [
+      'openjdk version "11.0.27" 2025-04-15',
+      'OpenJDK Runtime Environment Temurin-11.0.27+6 (build 11.0.27+6)',
+      'OpenJDK 64-Bit Server VM Temurin-11.0.27+6 (build 11.0.27+6, mixed mode)',
+    ].join('\n'),
+    release: 'IMPLEMENTOR="Eclipse Adoptium"\nJAVA_VERSION="11.0.27"\nJAVA_VERSION_DATE="2025-04-15"\nOS_NAME="Linux"\nOS_ARCH="x86_64"\n',
+  },
   '17': {
     version: '17.0.15',
     stderr: [

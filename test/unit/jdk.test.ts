@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseJdk, selectJdk, type JdkInstall } from '../../src/jdk/choose.js';
+import { cantonJavaOpts } from '../../src/jdk/options.js';
 import { discoverJdks } from '../../src/jdk/discover.js';
 import { compareJavaVersions, parseJavaVersionOutput, parseReleaseFile } from '../../src/jdk/version.js';
 import { PrerequisiteError } from '../../src/errors.js';
@@ -17,7 +18,7 @@ const home = (m: string) => join(jvm, `jdk-${m}`);
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'cmpc-jdk-'));
   jvm = join(dir, 'jvm');
-  for (const m of ['1.8', '17', '21', '25'] as FakeJdkMajor[]) makeFakeJdk(home(m), m);
+  for (const m of ['1.8', '11', '17', '21', '25'] as FakeJdkMajor[]) makeFakeJdk(home(m), m);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -123,7 +124,7 @@ describe('discoverJdks over fake installations', () => {
 });
 
 describe('chooseJdk: every branch', () => {
-  const all = () => onlyRoot('1.8', '17', '21', '25');
+  const all = () => onlyRoot('1.8', '11', '17', '21', '25');
 
   it('--java-home 21: chosen, no note', async () => {
     const r = await chooseJdk({ javaHome: home('21'), env: {}, runner, discover: discoverIn([onlyRoot('17')]) });
@@ -137,17 +138,27 @@ describe('chooseJdk: every branch', () => {
     expect(r.note).toMatch(/Java 25 .* Canton has not been tested on it/);
   });
 
-  it('--java-home 17: refused, naming 17 and 21, even when a 21 exists', async () => {
-    const e = await failure(chooseJdk({ javaHome: home('17'), env: {}, runner, discover: discoverIn([all()]) }));
-    expect(e.message).toBe(`--java-home ${home('17')} is Java 17 (17.0.15); Canton 3.4 needs Java 21`);
+  // Issue 14 item 3: 17–20 run Canton 3.4 (compiled --release 17) but are untested: accepted, with a warning naming both facts.
+  it('--java-home 17: accepted with a warning naming --release 17 and the releases tested on 21', async () => {
+    const r = await chooseJdk({ javaHome: home('17'), env: {}, runner, discover: discoverIn([all()]) });
+    expect(r.chosen).toMatchObject({ home: home('17'), major: 17, source: '--java-home' });
+    expect(r.warning).toMatch(/Java 17 \(17\.0\.15\).*compiled for Java 17 \(--release 17\).*tested on Java 21 only/);
+    expect(r.note).toBeUndefined();
+  });
+
+  it('--java-home 11: refused, naming 11, 17 and the class-file versions, even when a 21 exists', async () => {
+    const e = await failure(chooseJdk({ javaHome: home('11'), env: {}, runner, discover: discoverIn([all()]) }));
+    expect(e.message).toBe(
+      `--java-home ${home('11')} is Java 11 (11.0.27); Canton 3.4 needs Java 17 or newer (its classes are class-file version 61; this JVM reads up to 55 and would fail with UnsupportedClassVersionError)`,
+    );
     expect(e.exitCode).toBe(4);
     expect(e.hint).toContain(home('21'));
   });
 
-  it('--java-home 1.8: refused, naming 8 and 21', async () => {
+  it('--java-home 1.8: refused, naming 8 and 17', async () => {
     const e = await failure(chooseJdk({ javaHome: home('1.8'), env: {}, runner, discover: discoverIn([]) }));
     expect(e.message).toContain('Java 8 (1.8.0_412)');
-    expect(e.message).toContain('Java 21');
+    expect(e.message).toContain('Java 17 or newer');
     expect(e.hint).toContain('apt-get install openjdk-21-jdk-headless');
   });
 
@@ -162,11 +173,17 @@ describe('chooseJdk: every branch', () => {
     expect(r.chosen.home).toBe(home('21'));
   });
 
-  it('JAVA_HOME 17: refused naming both versions, never silently replaced by the 21 that exists', async () => {
-    const e = await failure(chooseJdk({ env: { JAVA_HOME: home('17') }, runner, discover: discoverIn([all()]) }));
-    expect(e.message).toBe(`JAVA_HOME=${home('17')} is Java 17 (17.0.15); Canton 3.4 needs Java 21`);
+  it('JAVA_HOME 11: refused naming both versions, never silently replaced by the 21 that exists', async () => {
+    const e = await failure(chooseJdk({ env: { JAVA_HOME: home('11') }, runner, discover: discoverIn([all()]) }));
+    expect(e.message).toMatch(new RegExp(`^JAVA_HOME=${home('11')} is Java 11 \\(11\\.0\\.27\\); Canton 3\\.4 needs Java 17 or newer`));
     expect(e.hint).toContain(home('21'));
     expect(e.hint).toContain('unset JAVA_HOME');
+  });
+
+  it('JAVA_HOME 17 is honoured with the warning, never silently replaced by the 21 that exists', async () => {
+    const r = await chooseJdk({ env: { JAVA_HOME: home('17') }, runner, discover: discoverIn([all()]) });
+    expect(r.chosen).toMatchObject({ home: home('17'), source: 'JAVA_HOME' });
+    expect(r.warning).toContain('--release 17');
   });
 
   it('JAVA_HOME 25 is honoured (with the note) even when a 21 exists', async () => {
@@ -179,7 +196,7 @@ describe('chooseJdk: every branch', () => {
     const r = await chooseJdk({ env: {}, runner, discover: discoverIn([all()]) });
     expect(r.chosen).toMatchObject({ home: home('21'), major: 21 });
     expect(r.note).toBeUndefined();
-    expect(r.found).toHaveLength(4);
+    expect(r.found).toHaveLength(5);
   });
 
   it('nothing explicit, no 21: the newest ≥ 21 with a note', async () => {
@@ -188,15 +205,22 @@ describe('chooseJdk: every branch', () => {
     expect(r.note).toContain('has not been tested');
   });
 
+  it('nothing explicit, only a 17 (and an 8): the 17, with the warning', async () => {
+    const r = await chooseJdk({ env: {}, runner, discover: discoverIn([onlyRoot('1.8', '17')]) });
+    expect(r.chosen.major).toBe(17);
+    expect(r.warning).toMatch(/--release 17.*tested on Java 21/);
+  });
+
   it('none fits: a PrerequisiteError listing what was found and how to install 21', async () => {
-    const e = await failure(chooseJdk({ env: {}, runner, discover: discoverIn([onlyRoot('1.8', '17')]) }));
+    const e = await failure(chooseJdk({ env: {}, runner, discover: discoverIn([onlyRoot('1.8', '11')]) }));
     expect(e.kind).toBe('jdk_missing');
     expect(e.message).toContain('Java 8 (1.8.0_412)');
-    expect(e.message).toContain('Java 17 (17.0.15)');
+    expect(e.message).toContain('Java 11 (11.0.27)');
+    expect(e.message).toContain('needs Java 17 or newer');
     for (const s of ['apt-get install openjdk-21-jdk-headless', 'brew install openjdk@21', 'JAVA_HOME=/opt/homebrew/opt/openjdk@21', 'sdk install java 21.0.5-tem']) {
       expect(e.hint).toContain(s);
     }
-    expect((e.data?.found as JdkInstall[]).map((j) => j.major).sort()).toEqual([17, 8]);
+    expect((e.data?.found as JdkInstall[]).map((j) => j.major).sort((a, b) => a - b)).toEqual([8, 11]);
   });
 
   it('nothing at all found', async () => {
@@ -211,9 +235,24 @@ describe('selectJdk (pure)', () => {
     ['newest 21.x among several 21s', [j('21.0.3', 21), j('21.0.5', 21), j('25.0.1', 25)], '21.0.5', false],
     ['newest major above 21', [j('22.0.1', 22), j('25.0.1', 25), j('17.0.1', 17)], '25.0.1', true],
     ['newest patch of the newest major', [j('25.0.1', 25), j('25.0.3', 25)], '25.0.3', true],
+    ['no 21 and nothing newer: the newest 17–20', [j('17.0.9', 17), j('19.0.2', 19), j('11.0.2', 11)], '19.0.2', false],
   ])('%s', (_name, found, version, hasNote) => {
     const r = selectJdk(found);
     expect(r.chosen.version).toBe(version);
     expect(r.note !== undefined).toBe(hasNote);
+    expect(r.warning !== undefined).toBe(r.chosen.major < 21);
+  });
+});
+
+describe('cantonJavaOpts (pure): -Duser.language=en unless the user picks a language', () => {
+  it.each([
+    ['nothing from the user', {}, '-Xmx2g -Duser.language=en'],
+    ['a user JAVA_OPTS is kept after ours', { JAVA_OPTS: '-XX:+UseG1GC -Xmx3g' }, '-Xmx2g -Duser.language=en -XX:+UseG1GC -Xmx3g'],
+    ['JAVA_OPTS sets a language', { JAVA_OPTS: '-Duser.language=de' }, '-Xmx2g -Duser.language=de'],
+    ['JAVA_TOOL_OPTIONS sets a language', { JAVA_TOOL_OPTIONS: '-Dfile.encoding=UTF-8 -Duser.language=tr' }, '-Xmx2g'],
+    ['JDK_JAVA_OPTIONS sets a language', { JDK_JAVA_OPTIONS: '-Duser.language=fr' }, '-Xmx2g'],
+    ['a country alone is not a language', { JAVA_OPTS: '-Duser.country=TR' }, '-Xmx2g -Duser.language=en -Duser.country=TR'],
+  ])('%s', (_n, env, want) => {
+    expect(cantonJavaOpts('2g', env)).toBe(want);
   });
 });
