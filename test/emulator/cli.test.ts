@@ -221,14 +221,6 @@ describe('startup, signals, exit codes', () => {
     } finally { await d.stop(); }
   });
 
-  test('readyz is 503 while the bootstrap runs', async () => {
-    const d = await startDaemon({ bootstrap: 'utils.retry_until_true(timeout = 1.minutes) { participant1.synchronizers.active("nope") }\n', wait: false });
-    try {
-      await waitFor(() => logOf(d.cwd).includes('Successfully started all nodes'), 10_000, 'start');
-      expect((await fetch(`${d.json()}/readyz`)).status).toBe(503);
-    } finally { await d.stop(); }
-  });
-
   test('generate remote-config writes remote-<node>.conf files', async () => {
     const cwd = tmp();
     const ports = await allocPorts(1);

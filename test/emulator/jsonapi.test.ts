@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FAKE_DAR, startDaemon, type Daemon } from './harness.js';
+import { FAKE_DAR, startDaemon, waitFor, type Daemon } from './harness.js';
 
 let d: Daemon;
 let base: string;
@@ -11,7 +11,8 @@ let issuer: string;
 beforeAll(async () => {
   d = await startDaemon({ env: { CANTON_EMULATOR_REQUEST_LOG: '/dev/null' } });
   base = d.json(0);
-  issuer = /Issuer: {2}(\S+)/.exec(d.out())![1]!;
+  // stdout may arrive a moment after the ports file: wait for the line rather than race it.
+  issuer = (await waitFor(() => /Issuer: {2}(\S+)/.exec(d.out()), 5_000, 'the Issuer line'))[1]!;
 });
 afterAll(async () => { await d?.stop(); });
 

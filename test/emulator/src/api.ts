@@ -298,7 +298,8 @@ export const API: Record<string, Record<string, Cmd>> = {
     v34: prop(() => rec('ProtocolVersion', { v: 34 })), dev: prop(() => rec('ProtocolVersion', { v: 2147483647 })),
   },
   'static:StaticSynchronizerParameters': {
-    defaultsWithoutKMS: cmd(['protocolVersion', 'topologyChangeDelay?', 'mediatorReactionTimeout?'], (_rt, _s, a) =>
+    // SynchronizerParameters.scala:99-103: (protocolVersion, serial = 0, topologyChangeDelay = default).
+    defaultsWithoutKMS: cmd(['protocolVersion', 'serial?', 'topologyChangeDelay?'], (_rt, _s, a) =>
       rec('StaticSynchronizerParameters', { protocolVersion: is(a.protocolVersion ?? null, 'rec') ? (((a.protocolVersion as VO).f as Record<string, V>).v ?? 34) : int(a.protocolVersion) })),
   },
   'static:ParticipantPermission': {

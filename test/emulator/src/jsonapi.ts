@@ -45,9 +45,15 @@ function checkRights(rs: unknown): RightJson[] {
   });
 }
 
-function page<T>(items: T[], key: (t: T) => string, q: URLSearchParams, max: number): { items: T[]; next: string } {
+/**
+ * Paging as the two services do it: a party page above the maximum is refused
+ * (ApiPartyManagementService.scala:205-216), a user page above it is clamped
+ * (ApiUserManagementService.scala:291-293).
+ */
+function page<T>(items: T[], key: (t: T) => string, q: URLSearchParams, max: number, aboveMax: 'reject' | 'clamp'): { items: T[]; next: string } {
   const size = Number(q.get('pageSize') ?? '0');
-  if (!Number.isInteger(size) || size < 0) throw err.invalid('page_size must be a non-negative integer');
+  if (!Number.isInteger(size) || size < 0) throw err.invalid('Page size must be non-negative');
+  if (size > max && aboveMax === 'reject') throw err.invalid(`Page size must not exceed the server's maximum of ${max}`);
   const n = size === 0 ? max : Math.min(size, max);
   const tok = q.get('pageToken') ?? '';
   let after = '';
@@ -78,7 +84,7 @@ function routes(env: Env): Array<[RegExp, Record<string, Handler>]> {
         const hosted = env.hostedParties(r.p);
         const filter = (r.query.get('filter-party') ?? '').trim();
         const all = env.knownParties(r.p).filter((x) => filter === '' || x.startsWith(filter));
-        const pg = page(all, (x) => x, r.query, 10000);
+        const pg = page(all, (x) => x, r.query, 10000, 'reject');
         const details: S['PartyDetails'][] = pg.items.map((party) => ({ party, isLocal: hosted.has(party), localMetadata: { resourceVersion: String(r.p.parties[party]?.resourceVersion ?? 0), annotations: r.p.parties[party]?.annotations ?? {} }, identityProviderId: r.p.parties[party]?.identityProviderId ?? '' }));
         return [200, { partyDetails: details, nextPageToken: pg.next }];
       },
@@ -106,7 +112,7 @@ function routes(env: Env): Array<[RegExp, Record<string, Handler>]> {
     [/^\/v2\/users$/, {
       GET: (r) => {
         requireAdmin(r);
-        const pg = page(Object.values(r.p.users).sort((a, b) => (a.id < b.id ? -1 : 1)), (u) => u.id, r.query, 1000);
+        const pg = page(Object.values(r.p.users).sort((a, b) => (a.id < b.id ? -1 : 1)), (u) => u.id, r.query, 1000, 'clamp');
         return [200, { users: pg.items.map(userJson), nextPageToken: pg.next } satisfies S['ListUsersResponse']];
       },
       POST: async (r) => {
@@ -149,15 +155,17 @@ function routes(env: Env): Array<[RegExp, Record<string, Handler>]> {
     [/^\/v2\/users\/([^/]+)\/rights$/, {
       GET: (r) => { const id = userId(r); requireSelfOrAdmin(r, id); return [200, { rights: env.user(r.p, id, 'listing rights').rights } as S['ListUserRightsResponse']]; },
       POST: async (r) => {
-        requireAdmin(r);
         const b = json<S['GrantUserRightsRequest']>(r);
+        sameUser(r, b.userId);
+        requireAdmin(r);
         const added = env.grant(env.user(r.p, userId(r), 'granting rights'), checkRights(b.rights));
         await save();
         return [200, { newlyGrantedRights: added } as S['GrantUserRightsResponse']];
       },
       PATCH: async (r) => {
-        requireAdmin(r);
         const b = json<S['RevokeUserRightsRequest']>(r);
+        sameUser(r, b.userId);
+        requireAdmin(r);
         const removed = env.revoke(env.user(r.p, userId(r), 'revoking rights'), checkRights(b.rights));
         await save();
         return [200, { newlyRevokedRights: removed } as S['RevokeUserRightsResponse']];
@@ -216,6 +224,11 @@ function routes(env: Env): Array<[RegExp, Record<string, Handler>]> {
 }
 
 const userId = (r: Req): string => decodeURIComponent(r.path.split('/')[3]!);
+/** JsUserManagementService.scala:189-196, 204-211: the body's userId (default "") must equal the path's. */
+const sameUser = (r: Req, inBody: string | undefined): void => {
+  const id = userId(r);
+  if ((inBody ?? '') !== id) throw err.invalid(`${id} does not match user in body: Some(${inBody ?? ''}) `);
+};
 
 function createdEvent(c: ParticipantDoc['contracts'][string], parties: string[], any: boolean): S['CreatedEvent'] {
   const stake = [...c.signatories, ...c.observers];
@@ -313,7 +326,9 @@ export function jsonApiServer(env: Env, n: NodeCfg, verify: Verifier | undefined
       if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length) || '/';
       if (path === '/livez') return send(200, '', 'text/plain');
       if (path === '/readyz') {
-        const ok = env.ready && !faults.neverReady;
+        // HealthService.scala:17-28: only the Ledger API's gRPC health, which serves once the node
+        // has started (this server is bound after that): not "the bootstrap finished" (the ports file is).
+        const ok = !faults.neverReady;
         return send(ok ? 200 : 503, ok ? '[+] ledger ok (SERVING)\nreadyz check passed\n' : '[-] ledger failed (NOT_SERVING)\nreadyz check failed\n', 'text/plain');
       }
       const route = table.find(([re]) => re.test(path));

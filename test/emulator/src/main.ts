@@ -76,7 +76,8 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Script execution failed: ${detail}\n`);
       return 1;
     }
-    await writePortsFile(env, cfg);
+    // ConsoleScriptRunner exits (sys.exit) when the script ends, before Environment writes the
+    // ports file after its runner (Runner.scala:107-117, Environment.scala:351-352): none for `run`.
     return 0;
   }
   // daemon or interactive console: the bootstrap script is the runner.
