@@ -141,7 +141,7 @@ function explainDefaults(issues: PathIssue[], raw: Record<string, unknown>): Pat
   return out;
 }
 
-function locateAll(issues: PathIssue[], locate: Locator): ConfigIssue[] {
+export function locateAll(issues: PathIssue[], locate: Locator): ConfigIssue[] {
   return issues
     .map((i) => {
       const loc = locate(i.path, i.at);

@@ -134,7 +134,9 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
           const res = await api.POST('/v2/users', { body: body as v3_4.components['schemas']['CreateUserRequest'] });
           return { ...res, data: res.response.ok ? { created: true } : undefined };
         },
-        (status, err) => (status === 409 && (err as { code?: string } | undefined)?.code !== 'ABORTED' ? { created: false } : undefined),
+        // Only USER_ALREADY_EXISTS means "exists": 409 is also what any gRPC ABORTED becomes
+        // (GrpcHttpErrorCodes.scala:20), e.g. a concurrent update, which is an error.
+        (status, err) => (status === 409 && (err as { code?: string } | undefined)?.code === 'USER_ALREADY_EXISTS' ? { created: false } : undefined),
       );
       return r;
     },

@@ -30,3 +30,58 @@ export async function userConverged(client: LedgerClient, user: DesiredUser): Pr
   if (!u) return false;
   return missingRights(await client.listRights(user.id), desiredRights(user)).length === 0;
 }
+
+/**
+ * Requests in flight per participant while converging many users. One participant's JSON API serves
+ * concurrent requests well; a few in flight hide the round-trip latency without queueing inside Canton.
+ */
+export const USERS_IN_FLIGHT_PER_PARTICIPANT = 8;
+
+export interface UserOnParticipant {
+  participant: string;
+  want: DesiredUser;
+}
+
+/** `fn` over `items` with at most `limit` running at once; results in input order; the first error after all settled. */
+export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  const errors: unknown[] = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      try {
+        out[i] = await fn(items[i]!, i);
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (errors.length) throw errors[0];
+  return out;
+}
+
+/**
+ * Converge every user: participants in parallel, at most `perParticipant` requests in flight on each.
+ * Results come back in input order. Used by `users create` and by `up`.
+ */
+export async function convergeUsers(
+  items: UserOnParticipant[],
+  clientFor: (participant: string) => LedgerClient,
+  opts: { perParticipant?: number } = {},
+): Promise<Array<ConvergeResult & UserOnParticipant>> {
+  const limit = opts.perParticipant ?? USERS_IN_FLIGHT_PER_PARTICIPANT;
+  const byParticipant = new Map<string, number[]>();
+  items.forEach((it, i) => byParticipant.set(it.participant, [...(byParticipant.get(it.participant) ?? []), i]));
+  const out = new Array<ConvergeResult & UserOnParticipant>(items.length);
+  await Promise.all(
+    [...byParticipant].map(([participant, indexes]) => {
+      const client = clientFor(participant);
+      return mapBounded(indexes, limit, async (i) => {
+        out[i] = { ...items[i]!, ...(await convergeUser(client, items[i]!.want)) };
+      });
+    }),
+  );
+  return out;
+}

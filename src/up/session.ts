@@ -426,9 +426,9 @@ export class UpSession implements UpActions {
   }
   async convergeUsers(): Promise<void> {
     const users: StateUser[] = [];
-    for (const u of this.topology.users) {
-      const want = desiredUser(u, this.partyIds);
-      const r = await M.users.convergeUser(this.client(u.participant), want);
+    const results = await M.users.convergeUsers(this.topology.users.map((u) => ({ participant: u.participant, want: desiredUser(u, this.partyIds) })), (p) => this.client(p));
+    for (const [i, u] of this.topology.users.entries()) {
+      const { want, ...r } = results[i]!;
       if (r.extra.length) this.ctx.output.warn(`user ${u.id} on ${u.participant} holds rights beyond the config (${r.extra.length}); they were left in place`);
       users.push({ id: u.id, participant: u.participant, primaryParty: want.primaryParty, actAs: want.actAs, readAs: want.readAs, participantAdmin: want.participantAdmin });
     }

@@ -44,6 +44,21 @@ describe('users create / list', () => {
     expect(await rights('bob', p.ports.participant2.json)).toHaveLength(2);
   });
 
+  // Issue 14 item 11: the config's `users:` map is accepted, with the config's checks.
+  it("--from-file takes the config's users: map; a party hosted elsewhere is refused at file:line, nothing created", async () => {
+    writeFileSync(join(p.dir, 'map.yaml'), 'users:\n  carol: { primaryParty: Depositor }\n  dave: { participant: participant1, readAs: [Issuer] }\n');
+    const ok = await p.run(['users', 'create', '--from-file', 'map.yaml', '--json']);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).users.map((u: { id: string; participant: string }) => `${u.id}@${u.participant}`)).toEqual(['carol@participant2', 'dave@participant1']);
+    expect(await rights('carol', p.ports.participant2.json)).toHaveLength(2);
+
+    writeFileSync(join(p.dir, 'bad.yaml'), 'users:\n  erin: { participant: participant1 }\n  frank: { participant: participant1, actAs: [Depositor] }\n');
+    const bad = await p.run(['users', 'create', '--from-file', 'bad.yaml']);
+    expect(bad.exitCode).toBe(3); // a config error, as for canton-mpc.yaml
+    expect(bad.stderr).toMatch(/bad\.yaml:3:\d+ users\.frank\.actAs\.0: party Depositor is hosted on participant2, but user frank is on participant1/);
+    expect((await fetch(`http://127.0.0.1:${p.ports.participant1.json}/v2/users/erin`)).status).toBe(404);
+  });
+
   it('list shows users and rights per participant', async () => {
     const r = await p.run(['users', 'list', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);

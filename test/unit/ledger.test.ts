@@ -76,6 +76,12 @@ describe('client', () => {
     expect(calls[0]!.headers.authorization).toBe('Bearer tok');
     expect(calls[0]!.body).toMatchObject({ user: { id: 'u' }, rights: [{ kind: { CanActAs: { value: { party: 'A::1' } } } }] });
   });
+  // Issue 14 item 9: gRPC ABORTED maps to 409 too; only the code says the user exists.
+  it.each(['ABORTED', 'CONCURRENT_USER_UPDATE_DETECTED', undefined])('createUser: a 409 with code %s is an error, not "exists"', async (code) => {
+    const { f } = fakeFetch(() => ({ status: 409, body: code ? { ...err(code), errorCategory: 2 } : { cause: 'conflict' } }));
+    const c = createLedgerClient({ baseUrl: 'http://h:1', fetch: f });
+    await expect(c.createUser({ id: 'u' }, [])).rejects.toMatchObject({ message: expect.stringContaining('POST http://h:1/v2/users failed with 409') });
+  });
   it('getUser: 404 is undefined; filter-party reaches the query string; pages are followed', async () => {
     const { f, calls } = fakeFetch((m, path) => {
       if (path.startsWith('/v2/users/')) return { status: 404, body: err('USER_NOT_FOUND') };

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { convergeUser, userConverged } from '../../src/ledger/users.js';
+import { convergeUser, convergeUsers, mapBounded, userConverged, USERS_IN_FLIGHT_PER_PARTICIPANT } from '../../src/ledger/users.js';
 import { rightKey, type Right } from '../../src/ledger/rights.js';
 import type { LedgerClient } from '../../src/ledger/client.js';
-import { parseUsersFile, requestFromFlags } from '../../src/commands/users-create.js';
+import { createUsers, requestFromFlags } from '../../src/commands/users-create.js';
+import { parseUsersFile } from '../../src/config/users-file.js';
+import type { Topology } from '../../src/config/types.js';
 
 /** An in-memory participant: users and rights, with optional failures injected before the effect. */
 function fakeLedger(opts: { failEvery?: number } = {}) {
@@ -67,18 +69,99 @@ describe('convergeUser', () => {
   });
 });
 
+const CTX = { participants: ['p1', 'p2'], parties: { Issuer: { participant: 'p1' }, Depositor: { participant: 'p2' } } };
+
 describe('users create input', () => {
   it('flags: act-as and read-as default to --party', () => {
     expect(requestFromFlags({ participant: 'p1', user: 'u', party: 'Issuer' })).toEqual({ participant: 'p1', user: 'u', party: 'Issuer', actAs: ['Issuer'], readAs: ['Issuer'], participantAdmin: false });
     expect(() => requestFromFlags({ user: 'u' })).toThrow(/--participant/);
   });
+  it('flags get the config checks: user-id alphabet, party hosted on the participant', () => {
+    expect(() => requestFromFlags({ participant: 'p1', user: 'bad user', party: 'Issuer' }, { ...CTX, outsideConfig: true })).toThrow(/--user: user id "bad user" is not a valid Canton user id/);
+    expect(() => requestFromFlags({ participant: 'p1', user: 'u', party: 'Depositor' }, { ...CTX, outsideConfig: true })).toThrow(/--party: party Depositor is hosted on p2, but user u is on p1/);
+  });
   it('users.yaml: a list or a users: list; bad entries are located', () => {
-    const a = parseUsersFile('- {participant: p1, user: a, party: Issuer}\n- {participant: p2, id: b, actAs: [X], readAs: Y, participantAdmin: true}\n', 'u.yaml');
+    const a = parseUsersFile('- {participant: p1, user: a, party: Issuer}\n- {participant: p2, id: b, actAs: [X], readAs: Y, participantAdmin: true}\n', 'u.yaml', CTX);
     expect(a).toEqual([
       { participant: 'p1', user: 'a', party: 'Issuer', actAs: ['Issuer'], readAs: ['Issuer'], participantAdmin: false },
-      { participant: 'p2', user: 'b', party: undefined, actAs: ['X'], readAs: ['Y'], participantAdmin: true },
+      { participant: 'p2', user: 'b', actAs: ['X'], readAs: ['Y'], participantAdmin: true },
     ]);
-    expect(parseUsersFile('users:\n  - participant: p1\n    user: c\n', 'u.yaml')[0]!.user).toBe('c');
-    expect(() => parseUsersFile('users:\n  - participant: p1\n', 'u.yaml')).toThrow(/users\[0\]/);
+    expect(parseUsersFile('users:\n  - participant: p1\n    user: c\n', 'u.yaml', CTX)[0]!.user).toBe('c');
+    expect(() => parseUsersFile('users:\n  - participant: p1\n', 'u.yaml', CTX)).toThrow(/u\.yaml:2:5 users\.0: needs `user`/);
+  });
+  // Issue 14 item 11: the config's own `users:` map, with the config's defaults and checks.
+  it("users.yaml: the config's users: map, primaryParty's host as the default participant", () => {
+    const r = parseUsersFile('users:\n  issuer-user: { primaryParty: Issuer }\n  ops: { participant: p2, participantAdmin: true }\n', 'u.yaml', CTX);
+    expect(r).toEqual([
+      { participant: 'p1', user: 'issuer-user', party: 'Issuer', actAs: ['Issuer'], readAs: ['Issuer'], participantAdmin: false },
+      { participant: 'p2', user: 'ops', actAs: [], readAs: [], participantAdmin: true },
+    ]);
+  });
+  it.each([
+    ['a user id outside the alphabet (map)', 'users:\n  "bad user": { participant: p1 }\n', /u\.yaml:2:3 users\.bad user: user id "bad user" is not a valid Canton user id/],
+    ['a user id outside the alphabet (list)', '- { participant: p1, user: "a/b" }\n', /u\.yaml:1:28 0\.user: user id "a\/b" is not a valid Canton user id/],
+    ['a party hosted on another participant', 'users:\n  u: { participant: p1, actAs: [Depositor] }\n', /users\.u\.actAs\.0: party Depositor is hosted on p2, but user u is on p1/],
+    ['an unknown participant', '- { participant: p9, user: u }\n', /0\.participant: user u is on unknown participant "p9"/],
+    ['an unknown key (map, strict like the config)', 'users:\n  u: { participant: p1, actas: [Issuer] }\n', /users\.u/],
+    ['the same user twice', '- { participant: p1, user: u }\n- { participant: p1, user: u }\n', /user u on p1 is listed twice/],
+    ['neither a list nor a map', 'users: 3\n', /must hold users/],
+  ])('users.yaml refused with file:line: %s', (_n, text, msg) => {
+    expect(() => parseUsersFile(text, 'u.yaml', CTX)).toThrow(msg);
+  });
+});
+
+describe('batch convergence (issue 14 item 11)', () => {
+  /** A participant that answers after `delayMs` and records how many requests were in flight at most. */
+  function slowLedger(delayMs: number) {
+    const l = fakeLedger();
+    let inFlight = 0;
+    let max = 0;
+    let partyListings = 0;
+    const slow = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+      inFlight++;
+      max = Math.max(max, inFlight);
+      await new Promise((r) => setTimeout(r, delayMs));
+      try { return await f(...a); } finally { inFlight--; }
+    };
+    const client: LedgerClient = {
+      ...l.client,
+      createUser: slow(l.client.createUser),
+      listRights: slow(l.client.listRights),
+      grantRights: slow(l.client.grantRights),
+      listParties: slow(async () => { partyListings++; return [{ party: 'Issuer::1220aa', isLocal: true }, { party: 'Other::1220bb', isLocal: false }]; }),
+    };
+    return { client, users: l.users, max: () => max, listings: () => partyListings };
+  }
+
+  it('at most 8 requests in flight per participant, participants in parallel, results in input order', async () => {
+    const a = slowLedger(5);
+    const b = slowLedger(5);
+    const items = Array.from({ length: 40 }, (_, i) => ({ participant: i % 2 ? 'p2' : 'p1', want: { id: `u${i}`, actAs: [], readAs: [], participantAdmin: false } }));
+    const r = await convergeUsers(items, (p) => (p === 'p1' ? a.client : b.client));
+    expect(r.map((x) => x.id)).toEqual(items.map((x) => x.want.id));
+    expect(r.every((x) => x.created)).toBe(true);
+    expect(a.max()).toBe(USERS_IN_FLIGHT_PER_PARTICIPANT);
+    expect(b.max()).toBe(USERS_IN_FLIGHT_PER_PARTICIPANT);
+    expect(a.users.size + b.users.size).toBe(40);
+  });
+
+  it('one party listing per participant for 50 users of one party; a party not hosted there is refused before any write', async () => {
+    const l = slowLedger(1);
+    const t = { participants: [{ name: 'p1', kind: 'participant', address: '127.0.0.1', ports: { ledger: 1, admin: 2, json: 3 }, storage: { type: 'memory' } }] } as unknown as Topology;
+    const reqs = Array.from({ length: 50 }, (_, i) => ({ participant: 'p1', user: `u${i}`, party: 'Issuer', actAs: ['Issuer'], readAs: [], participantAdmin: false }));
+    const r = await createUsers(t, undefined, reqs, undefined, { client: () => l.client });
+    expect(r).toHaveLength(50);
+    expect(l.listings()).toBe(1);
+    expect(r[0]!.want.actAs).toEqual(['Issuer::1220aa']);
+    const bad = [...reqs.slice(0, 3), { participant: 'p1', user: 'x', actAs: ['Other'], readAs: [], participantAdmin: false }];
+    const l2 = slowLedger(1);
+    await expect(createUsers(t, undefined, bad, undefined, { client: () => l2.client })).rejects.toThrow(/party Other is known on p1 but not hosted there/);
+    expect(l2.users.size).toBe(0);
+  });
+
+  it('mapBounded reports the first error only after every item ran', async () => {
+    const seen: number[] = [];
+    await expect(mapBounded([1, 2, 3, 4], 2, async (n) => { seen.push(n); if (n === 1) throw new Error('one'); return n; })).rejects.toThrow('one');
+    expect(seen.sort()).toEqual([1, 2, 3, 4]);
   });
 });

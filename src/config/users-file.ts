@@ -1,0 +1,106 @@
+/**
+ * `users create --from-file`: the file holds either the config's own `users:` map
+ * (`<id>: { participant, primaryParty, actAs, readAs, participantAdmin }`, the same schema and defaults)
+ * or a list of `{ participant, user | id, party | primaryParty, actAs, readAs, participantAdmin }`
+ * (top level or under `users:`). Every entry gets the config's checks (validate.ts `checkUser`): the
+ * user-id alphabet, a known participant, and every party the config declares hosted on the user's
+ * participant. Parties the config does not declare (or full party ids) are resolved on the participant
+ * later. All problems are reported at once with file:line:col; nothing is created when one exists.
+ */
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigError } from '../errors.js';
+import { yamlLocator } from './locate.js';
+import { locateAll } from './parse.js';
+import { userSchema } from './schema.js';
+import { checkUser, type PathIssue, type UserCheckContext, type UserEntry } from './validate.js';
+
+export interface UserRequest {
+  participant: string;
+  user: string;
+  party?: string;
+  actAs: string[];
+  readAs: string[];
+  participantAdmin: boolean;
+}
+
+type Raw = Record<string, unknown>;
+const isObj = (v: unknown): v is Raw => typeof v === 'object' && v !== null && !Array.isArray(v);
+const strList = (v: unknown): string[] | undefined => (v === undefined || v === null ? undefined : Array.isArray(v) ? v.map(String) : [String(v)]);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+const LIST_KEYS = new Set(['participant', 'user', 'id', 'party', 'primaryParty', 'actAs', 'readAs', 'participantAdmin']);
+
+export function parseUsersFile(text: string, display: string, ctx: UserCheckContext): UserRequest[] {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ConfigError(display, doc.errors.map((e) => ({ path: '', message: `not valid YAML: ${e.message.split('\n')[0]}`, ...(e.linePos?.[0] ? { line: e.linePos[0].line, column: e.linePos[0].col } : {}) })));
+  }
+  const data = doc.toJS() as unknown;
+  const issues: PathIssue[] = [];
+  const add = (i: PathIssue) => issues.push(i);
+  const entries: Array<UserEntry & { admin: boolean }> = [];
+  const top = isObj(data) ? data.users : data;
+  const base: (string | number)[] = isObj(data) ? ['users'] : [];
+  if (isObj(data)) for (const k of Object.keys(data)) if (k !== 'users') add({ path: [k], at: 'key', message: `unknown key "${k}"`, hint: 'the file holds `users:` (the config\u2019s map, or a list)' });
+
+  if (Array.isArray(top)) {
+    top.forEach((raw, i) => {
+      const path = [...base, i];
+      if (!isObj(raw)) return add({ path, message: 'must be a mapping such as {participant: participant1, user: alice, party: Alice}' });
+      for (const k of Object.keys(raw)) if (!LIST_KEYS.has(k)) add({ path: [...path, k], at: 'key', message: `unknown key "${k}"`, hint: `known: ${[...LIST_KEYS].join(', ')}` });
+      const id = str(raw.user) ?? str(raw.id);
+      const participant = str(raw.participant);
+      if (!participant) add({ path, message: 'needs `participant`' });
+      if (!id) return add({ path, message: 'needs `user` (the user id)' });
+      const party = str(raw.party) ?? str(raw.primaryParty);
+      entries.push({
+        id,
+        u: { participant, primaryParty: party, actAs: strList(raw.actAs) ?? (party ? [party] : []), readAs: strList(raw.readAs) ?? (party ? [party] : []) },
+        admin: raw.participantAdmin === true,
+        path,
+        idPath: [...path, raw.user !== undefined ? 'user' : 'id'],
+        idAt: 'value',
+      });
+    });
+  } else if (isObj(top)) {
+    for (const [id, raw] of Object.entries(top)) {
+      const path = [...base, id];
+      const r = userSchema.safeParse(raw ?? {});
+      if (!r.success) {
+        for (const i of r.error.issues) add({ path: [...path, ...(i.path as (string | number)[])], message: i.message });
+        continue;
+      }
+      const u = r.data;
+      const participant = u.participant ?? (u.primaryParty ? ctx.parties[u.primaryParty]?.participant : undefined);
+      entries.push({
+        id,
+        u: { participant, primaryParty: u.primaryParty, actAs: u.actAs ?? (u.primaryParty ? [u.primaryParty] : []), readAs: u.readAs ?? (u.primaryParty ? [u.primaryParty] : []) },
+        admin: u.participantAdmin,
+        path,
+        idPath: path,
+        idAt: 'key',
+      });
+    }
+  } else {
+    add({ path: base, message: 'must hold users: the config\u2019s `users:` map (id → {participant, primaryParty, actAs, readAs}) or a list of {participant, user, party}' });
+  }
+
+  const seen = new Map<string, (string | number)[]>();
+  for (const e of entries) {
+    checkUser(e, { ...ctx, outsideConfig: true }, add);
+    const key = `${e.u.participant ?? ''}\u0000${e.id}`;
+    const before = seen.get(key);
+    if (before) add({ path: e.idPath, at: e.idAt, message: `user ${e.id} on ${e.u.participant} is listed twice`, hint: `the first is at ${before.join('.')}; merge the two entries` });
+    else seen.set(key, e.path);
+  }
+  if (issues.length) throw new ConfigError(display, locateAll(issues, yamlLocator(doc, lines)));
+  return entries.map((e) => ({
+    participant: e.u.participant!,
+    user: e.id,
+    ...(e.u.primaryParty ? { party: e.u.primaryParty } : {}),
+    actAs: e.u.actAs ?? [],
+    readAs: e.u.readAs ?? [],
+    participantAdmin: e.admin,
+  }));
+}
