@@ -2,7 +2,7 @@
 // release tarball the CLI downloads: bin/canton (sh launcher), lib/ (the emulator bundled into one
 // file by esbuild), config/ (reference confs), VERSION.
 import { createHash, createCipheriv } from 'node:crypto';
-import { chmodSync, copyFileSync, createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -12,7 +12,25 @@ import * as esbuild from 'esbuild';
 import * as tar from 'tar';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const REF = '/work/shared/canton-3.4/repo-files/community/app/src/pack';
+const REPO_ROOT = join(HERE, '..', '..');
+/** Canton's reference configs, next to the repository as in CI (`../shared` is a checkout sibling). */
+export const REFERENCE_FILES = join(REPO_ROOT, '..', 'shared', 'canton-3.4', 'repo-files');
+const REF = join(REFERENCE_FILES, 'community', 'app', 'src', 'pack');
+/** The reference files the fake distribution ships, as the real one does under config/ and examples/. */
+export const REFERENCE_CONFIGS = [
+  'config/participant.conf', 'config/sequencer.conf', 'config/mediator.conf', 'config/shared.conf',
+  'config/storage/postgres.conf', 'config/storage/memory.conf', 'config/remote/participant.conf',
+  'examples/01-simple-topology/simple-topology.conf', 'examples/11-bft-sequencer/two-peers.conf',
+];
+
+/** Every reference file, or an error naming the missing ones and where they were looked for. */
+export function referenceConfigs(ref = REF): string[] {
+  const missing = REFERENCE_CONFIGS.filter((f) => !existsSync(join(ref, f)));
+  if (missing.length) {
+    throw new Error(`Canton reference configs missing under ${ref}: ${missing.join(', ')}. The emulator ships them in its fake release; they come from ../shared/canton-3.4/repo-files/ next to the repository root (see test/emulator/README.md).`);
+  }
+  return REFERENCE_CONFIGS.map((f) => join(ref, f));
+}
 
 let bundle: Promise<string> | undefined;
 
@@ -54,10 +72,11 @@ export async function packDistribution(opts: { outDir: string; version?: string;
   copyFileSync(await buildEmulator(), join(root, 'lib', 'canton-emulator.mjs'));
   writeFileSync(join(root, 'VERSION'), `${version}\n`);
   writeFileSync(join(root, 'lib', 'README.txt'), 'Canton emulator (test infrastructure of canton-mpc). Not Canton.\n');
-  for (const f of ['participant.conf', 'sequencer.conf', 'mediator.conf', 'shared.conf', 'storage/postgres.conf', 'storage/memory.conf', 'remote/participant.conf']) {
-    try { mkdirSync(dirname(join(root, 'config', f)), { recursive: true }); copyFileSync(join(REF, 'config', f), join(root, 'config', f)); } catch { /* reference files are optional */ }
+  referenceConfigs();
+  for (const f of REFERENCE_CONFIGS) {
+    mkdirSync(dirname(join(root, f)), { recursive: true });
+    copyFileSync(join(REF, f), join(root, f));
   }
-  try { copyFileSync(join(REF, 'examples/01-simple-topology/simple-topology.conf'), join(root, 'examples/01-simple-topology/simple-topology.conf')); } catch { /* optional */ }
   if (opts.padBytes && opts.padBytes > 0) await writeFiller(join(root, 'lib', 'canton-filler.jar'), opts.padBytes);
   mkdirSync(opts.outDir, { recursive: true });
   const tarball = join(opts.outDir, `${dirName}.tar.gz`);
