@@ -5,7 +5,7 @@ import type { Topology } from '../config/types.js';
 import { ExitCode, UserError } from '../errors.js';
 import { loadProject } from '../config/load.js';
 import { parseUsersFile, type UserRequest } from '../config/users-file.js';
-import { checkUser, type PathIssue, type UserCheckContext } from '../config/validate.js';
+import { checkUser, type PathIssue, type UserCheckContext } from '../config/users-check.js';
 import { readState, writeState, type State } from '../state/state.js';
 import { createLedgerClient, type LedgerClient } from '../ledger/client.js';
 import { jsonApiUrl } from '../config/endpoints.js';
@@ -103,7 +103,10 @@ export async function createUsers(t: Topology, state: State | undefined, reqs: U
 }
 
 export async function run(ctx: CommandContext, opts: UsersCreateOptions): Promise<number> {
+  const T = (m: string) => process.env.CMPC_T && process.stderr.write(`${m} ${(performance.now()).toFixed(0)}\n`);
+  T('start');
   const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  T('loaded');
   const state = await readState(topology.stateDir);
   const check = userCheckContext(topology);
   let reqs: UserRequest[];
@@ -114,7 +117,9 @@ export async function run(ctx: CommandContext, opts: UsersCreateOptions): Promis
     });
     reqs = parseUsersFile(text, relative(ctx.cwd, file) || file, check);
   } else reqs = [requestFromFlags(opts, check)];
+  T('parsed');
   const results = await createUsers(topology, state, reqs, ctx.signal);
+  T('created');
   if (state) {
     for (const r of results) {
       state.users = state.users.filter((u) => !(u.id === r.id && u.participant === r.participant));

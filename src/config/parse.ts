@@ -14,6 +14,7 @@ import { closest } from './suggest.js';
 import { toTopology, withStorage } from './topology.js';
 import type { StorageKind, Topology } from './types.js';
 import { validateConfig, type PathIssue } from './validate.js';
+import { locateAll } from './locate-issues.js';
 
 /** Build the topology from a config file's text, or from the defaults when there is no file. */
 export function buildProject(file: string | undefined, text: string | undefined, cwd: string, storageOverride: StorageKind | undefined): LoadedProject {
@@ -139,15 +140,6 @@ function explainDefaults(issues: PathIssue[], raw: Record<string, unknown>): Pat
     out.push(i);
   }
   return out;
-}
-
-export function locateAll(issues: PathIssue[], locate: Locator): ConfigIssue[] {
-  return issues
-    .map((i) => {
-      const loc = locate(i.path, i.at);
-      return { path: i.path.join('.'), message: i.message, ...(loc ? { line: loc.line, column: loc.column } : {}), ...(i.hint ? { hint: i.hint } : {}) };
-    })
-    .sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
 }
 
 /** Literal secrets are refused outright, with the key to use instead. */

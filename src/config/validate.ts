@@ -10,21 +10,14 @@ import { ENV_NAME_RE } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { signerTarget } from './topology.js';
 import type { StorageKind } from './types.js';
+import { checkUser, joinHints, type PathIssue, type UserCheckContext } from './users-check.js';
 
-export interface PathIssue {
-  path: (string | number)[];
-  message: string;
-  hint?: string;
-  /** Point at the key (e.g. a bad name) rather than its value. */
-  at?: 'key' | 'value';
-}
+export { checkUser, USER_ID_RE, type PathIssue, type UserCheckContext, type UserEntry } from './users-check.js';
 
 /** Node names become HOCON keys and Scala identifiers in the console. */
 export const NODE_NAME_RE = /^[a-z][a-zA-Z0-9_]*$/;
 /** Canton party id hints: conservative subset of what Canton accepts (no `::`, no spaces). */
 export const PARTY_NAME_RE = /^[A-Za-z][A-Za-z0-9_-]{0,184}$/;
-/** Canton user ids: ASCII alphanumerics and @^$.!`-#+'~_|: up to 128 characters. */
-export const USER_ID_RE = /^[A-Za-z0-9@^$.!`\-#+'~_|:]{1,128}$/;
 export const SYNCHRONIZER_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,184}$/;
 const ADDRESS_RE = /^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*|[A-Za-z0-9][A-Za-z0-9.-]*)$/;
 
@@ -207,73 +200,6 @@ function checkUsers(config: Config, add: Add) {
   for (const [id, u] of Object.entries(config.users)) checkUser({ id, u, path: ['users', id], idPath: ['users', id], idAt: 'key' }, ctx, add);
 }
 
-export interface UserCheckContext {
-  participants: string[];
-  /** Party name → hosting participant (the config's `parties:`). */
-  parties: Record<string, { participant: string }>;
-  /**
-   * `users create --from-file`: a full party id (`name::1220…`) is taken as is, and a name the config
-   * does not declare is looked up on the user's participant later (it must be hosted there).
-   */
-  outsideConfig?: boolean;
-}
-
-export interface UserEntry {
-  id: string;
-  u: { participant?: string; primaryParty?: string; actAs?: string[]; readAs?: string[] };
-  /** Where the entry's fields are (`participant`, `actAs`, … are appended). */
-  path: (string | number)[];
-  /** Where the id is: a map key, or a `user:` value in a list entry. */
-  idPath: (string | number)[];
-  idAt: 'key' | 'value';
-}
-
-/** The checks of one user, shared by the config and `users create --from-file`. */
-export function checkUser(e: UserEntry, ctx: UserCheckContext, add: Add): void {
-  const { id, u } = e;
-  const participants = ctx.participants;
-  const parties = Object.keys(ctx.parties);
-  if (!USER_ID_RE.test(id)) {
-    add({ path: e.idPath, at: e.idAt, message: `user id "${id}" is not a valid Canton user id`, hint: "use 1-128 of: letters, digits and @^$.!`-#+'~_|:" });
-  }
-  let participant = u.participant;
-  if (participant !== undefined && !participants.includes(participant)) {
-    add({
-      path: [...e.path, 'participant'],
-      message: `user ${id} is on unknown participant "${participant}"`,
-      hint: joinHints(didYouMean(participant, participants), `known participants: ${participants.join(', ')}`),
-    });
-    participant = undefined;
-  }
-  const refs: [(string | number)[], string][] = [];
-  if (u.primaryParty !== undefined) refs.push([[...e.path, 'primaryParty'], u.primaryParty]);
-  (u.actAs ?? []).forEach((p, i) => refs.push([[...e.path, 'actAs', i], p]));
-  (u.readAs ?? []).forEach((p, i) => refs.push([[...e.path, 'readAs', i], p]));
-  if (u.participant === undefined) {
-    participant = u.primaryParty ? ctx.parties[u.primaryParty]?.participant : undefined;
-    if (!u.primaryParty || (ctx.outsideConfig && participant === undefined)) {
-      add(
-        ctx.outsideConfig
-          ? { path: e.idPath, at: e.idAt, message: `user ${id} has neither participant nor a primaryParty declared in the config`, hint: 'set `participant:` (or `primaryParty:` naming a party of the config, whose host is then used)' }
-          : { path: e.idPath, at: e.idAt, message: `user ${id} has neither participant nor primaryParty`, hint: 'set `participant:` (or `primaryParty:`, whose host is then used)' },
-      );
-    }
-  }
-  for (const [path, party] of refs) {
-    const spec = ctx.parties[party];
-    if (!spec) {
-      if (ctx.outsideConfig && (party.includes('::') || participant !== undefined)) continue;
-      add({ path, message: `unknown party "${party}"`, hint: joinHints(didYouMean(party, parties), `parties are declared under \`parties:\`; known: ${parties.join(', ') || '(none)'}`) });
-    } else if (participant !== undefined && spec.participant !== participant) {
-      add({
-        path,
-        message: `party ${party} is hosted on ${spec.participant}, but user ${id} is on ${participant}`,
-        hint: `a user can act or read only for parties its participant hosts; move the user to ${spec.participant} or host the party on ${participant}`,
-      });
-    }
-  }
-}
-
 function checkMisc(config: Config, add: Add) {
   if (!SYNCHRONIZER_NAME_RE.test(config.synchronizer.name)) {
     add({ path: ['synchronizer', 'name'], message: `synchronizer name "${config.synchronizer.name}" is not valid`, hint: 'use letters, digits, _ or -, starting with a letter or digit (e.g. da)' });
@@ -345,8 +271,4 @@ function checkSigner(config: Config, add: Add) {
   if (uParticipant !== t.participant || !uActAs.includes(t.party)) {
     add({ path: ['signer', 'user'], message: `user ${t.user} cannot act as ${t.party} on ${t.participant}`, hint: `give ${t.user} \`actAs: [${t.party}]\` on ${t.participant}, or pick another user` });
   }
-}
-
-function joinHints(...parts: string[]): string {
-  return parts.filter(Boolean).join('; ');
 }

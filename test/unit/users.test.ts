@@ -105,6 +105,7 @@ describe('users create input', () => {
     ['an unknown key (map, strict like the config)', 'users:\n  u: { participant: p1, actas: [Issuer] }\n', /users\.u/],
     ['the same user twice', '- { participant: p1, user: u }\n- { participant: p1, user: u }\n', /user u on p1 is listed twice/],
     ['neither a list nor a map', 'users: 3\n', /must hold users/],
+    ['not YAML at all', 'users:\n  - { participant: p1\n', /u\.yaml:\d+:\d+ not valid YAML/],
   ])('users.yaml refused with file:line: %s', (_n, text, msg) => {
     expect(() => parseUsersFile(text, 'u.yaml', CTX)).toThrow(msg);
   });
