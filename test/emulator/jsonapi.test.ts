@@ -12,7 +12,7 @@ beforeAll(async () => {
   d = await startDaemon({ env: { CANTON_EMULATOR_REQUEST_LOG: '/dev/null' } });
   base = d.json(0);
   // stdout may arrive a moment after the ports file: wait for the line rather than race it.
-  issuer = (await waitFor(() => /Issuer: {2}(\S+)/.exec(d.out()), 5_000, 'the Issuer line'))[1]!;
+  issuer = (await waitFor(() => /Issuer: {2}(\S+)/.exec(d.out()) ?? undefined, 5_000, 'the Issuer line'))[1]!;
 });
 afterAll(async () => { await d?.stop(); });
 
