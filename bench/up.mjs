@@ -6,26 +6,10 @@
 // Needs a build (`npm run build`) and the emulator sources (test/emulator). Run: node bench/up.mjs [runs]
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
-import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { CLI, loadHelpers } from './helpers.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'canton-mpc.js');
 const RUNS = Number(process.argv[2] ?? 3);
-
-async function loadHelpers() {
-  // The test helpers are TypeScript; bundle them once so this script runs on plain Node.
-  // Inside node_modules so the bundle's external imports resolve.
-  const out = join(ROOT, 'node_modules', '.cache', 'canton-mpc-bench', 'helpers.mjs');
-  // The helpers find the CLI and the emulator's sources relative to their own files: keep those
-  // paths pointing into the repository, not at the bundle.
-  await build({
-    entryPoints: [join(ROOT, 'test/support/cli.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, packages: 'external', logLevel: 'silent',
-    define: { 'import.meta.dirname': JSON.stringify(join(ROOT, 'test/support')), 'import.meta.url': JSON.stringify(pathToFileURL(join(ROOT, 'test/emulator/pack.ts')).href) },
-  });
-  return import(out);
-}
 
 function time(fn) {
   const t0 = process.hrtime.bigint();

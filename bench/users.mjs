@@ -7,24 +7,12 @@
 // Needs a build (`npm run build`) and curl. Run: node bench/users.mjs [users] [runs]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { join } from 'node:path';
+import { CLI, loadHelpers } from './helpers.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'canton-mpc.js');
 const USERS = Number(process.argv[2] ?? 200);
 const RUNS = Number(process.argv[3] ?? 3);
 
-async function loadHelpers() {
-  // The test helpers are TypeScript; bundle them once so this script runs on plain Node (as bench/up.mjs).
-  const out = join(ROOT, 'node_modules', '.cache', 'canton-mpc-bench', 'helpers.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'test/support/cli.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, packages: 'external', logLevel: 'silent',
-    define: { 'import.meta.dirname': JSON.stringify(join(ROOT, 'test/support')), 'import.meta.url': JSON.stringify(pathToFileURL(join(ROOT, 'test/emulator/pack.ts')).href) },
-  });
-  return import(out);
-}
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

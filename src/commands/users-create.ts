@@ -103,10 +103,7 @@ export async function createUsers(t: Topology, state: State | undefined, reqs: U
 }
 
 export async function run(ctx: CommandContext, opts: UsersCreateOptions): Promise<number> {
-  const T = (m: string) => process.env.CMPC_T && process.stderr.write(`${m} ${(performance.now()).toFixed(0)}\n`);
-  T('start');
   const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
-  T('loaded');
   const state = await readState(topology.stateDir);
   const check = userCheckContext(topology);
   let reqs: UserRequest[];
@@ -117,9 +114,7 @@ export async function run(ctx: CommandContext, opts: UsersCreateOptions): Promis
     });
     reqs = parseUsersFile(text, relative(ctx.cwd, file) || file, check);
   } else reqs = [requestFromFlags(opts, check)];
-  T('parsed');
   const results = await createUsers(topology, state, reqs, ctx.signal);
-  T('created');
   if (state) {
     for (const r of results) {
       state.users = state.users.filter((u) => !(u.id === r.id && u.participant === r.participant));

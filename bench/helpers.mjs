@@ -1,0 +1,20 @@
+// Shared by the bench scripts: the test helpers (test/support/cli.ts: projects with the Canton
+// emulator installed) bundled once so the scripts run on plain Node.
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+export const CLI = join(ROOT, 'bin', 'canton-mpc.js');
+
+export async function loadHelpers() {
+  // Inside node_modules so the bundle's external imports resolve.
+  const out = join(ROOT, 'node_modules', '.cache', 'canton-mpc-bench', 'helpers.mjs');
+  // The helpers find the CLI and the emulator's sources relative to their own files: keep those
+  // paths pointing into the repository, not at the bundle.
+  await build({
+    entryPoints: [join(ROOT, 'test/support/cli.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, packages: 'external', logLevel: 'silent',
+    define: { 'import.meta.dirname': JSON.stringify(join(ROOT, 'test/support')), 'import.meta.url': JSON.stringify(pathToFileURL(join(ROOT, 'test/emulator/pack.ts')).href) },
+  });
+  return import(out);
+}
