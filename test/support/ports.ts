@@ -26,19 +26,14 @@ export async function freePortBase(offsets: readonly number[]): Promise<number> 
   const all = Math.floor((HIGH - LOW) / BLOCK);
   const blocks = group === undefined ? all : Math.floor(all / GROUPS);
   const first = group === undefined ? 0 : (Number(group) % GROUPS) * blocks;
-  // A group's lane holds only a few blocks (7 with 6 groups): a test file that makes more projects than
-  // that reuses, in a second pass, a block it used before whose ports are all free again (that project
-  // has been cleaned up).
-  for (const reuse of [false, true]) {
-    for (let attempt = 0; attempt < 60; attempt++) {
-      const k = first + Math.floor(Math.random() * Math.floor(blocks / LANES)) * LANES + lane;
-      const base = LOW + k * BLOCK;
-      if (used.has(base) && !reuse) continue;
-      const free = await Promise.all(offsets.map(async (o) => (await getPort({ port: base + o })) === base + o));
-      if (free.every(Boolean)) {
-        used.add(base);
-        return base;
-      }
+  for (let attempt = 0; attempt < 60; attempt++) {
+    const k = first + Math.floor(Math.random() * Math.floor(blocks / LANES)) * LANES + lane;
+    const base = LOW + k * BLOCK;
+    if (used.has(base)) continue;
+    const free = await Promise.all(offsets.map(async (o) => (await getPort({ port: base + o })) === base + o));
+    if (free.every(Boolean)) {
+      used.add(base);
+      return base;
     }
   }
   throw new Error('no free port block below the ephemeral range');
