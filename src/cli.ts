@@ -99,7 +99,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .addOption(new Option('--storage <kind>', 'override the storage of every node').choices(['memory', 'postgres']))
     .option('--timeout <duration>', 'readiness deadline, e.g. 90s, 5m', '5m')
     .option('--dry-run', 'print the plan and do nothing')
-    .option('--java-home <dir>', 'JDK 21 to run Canton with')
+    .option('--java-home <dir>', 'JDK to run Canton with (21 preferred; 17 or newer)')
     .action(lazy('up'));
 
   program
@@ -148,7 +148,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
 
   program
     .command('doctor')
-    .description('check this machine: Node, JDK 21, Canton release, memory, ports, Postgres, disk')
+    .description('check this machine: Node, JDK (17+, 21 tested), Canton release, memory, ports, Postgres, disk')
     .option('--java-home <dir>', 'JDK to check instead of discovering one')
     .action(lazy('doctor'));
 

@@ -50,7 +50,7 @@ export interface UpPlanOptions {
 export function buildUpPlan(topology: Topology, opts: UpPlanOptions): Plan<UpActions> {
   const usesPostgres = [...topology.sequencers, ...topology.mediators, ...topology.participants].some((n) => n.storage.type === 'postgres');
   const steps: Array<Step<UpActions> & { id: UpStepId }> = [
-    { id: 'preflight', title: 'check JDK 21, ports and PostgreSQL', needed: () => true, apply: (a) => a.preflight() },
+    { id: 'preflight', title: 'check the JDK, ports and PostgreSQL', needed: () => true, apply: (a) => a.preflight() },
     { id: 'canton-release', title: `install Canton ${topology.canton.version}`, needed: async (a) => !(await a.cantonInstalled()), apply: (a) => a.ensureCanton() },
     { id: 'render', title: 'render canton.conf and bootstrap.canton', needed: async (a) => !(await a.renderedUpToDate()), apply: (a) => a.render() },
   ];
