@@ -24,3 +24,17 @@ describe('up with several sequencers', () => {
     expect(log).toContain('Bootstrap script successfully executed.');
   });
 });
+
+// Issue 14 item 2: mixed storage is a config error (exit 3) located at the line to change, with the fix.
+describe('mixed storage', () => {
+  it('a memory sequencer next to Postgres participants is refused before anything runs', async () => {
+    const p = await makeProject({ config: { storage: 'postgres', sequencers: { sequencer1: { storage: 'memory' } } } });
+    projects.push(p);
+    const r = await p.run(['up', '--timeout', '30s']);
+    expect(r.exitCode).toBe(3);
+    expect(r.stderr).toMatch(/canton-mpc\.yaml:\d+:\d+ sequencers\.sequencer1\.storage: sequencer sequencer1 uses memory storage while .*participant1.* use postgres/);
+    expect(r.stderr).toMatch(/use PostgreSQL for every node/);
+    expect(p.state()).toBeUndefined();
+  });
+});
+
