@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import type { CommandContext } from '../context.js';
 import type { Topology } from '../config/types.js';
@@ -7,6 +8,7 @@ import { readState, type State } from '../state/state.js';
 import { isOurProcess } from '../state/pids.js';
 import { httpStatus, probeReadyz } from '../ledger/probe.js';
 import { jsonApiUrl } from '../config/endpoints.js';
+import { portsFilePath } from '../render/canton-conf.js';
 import { readSupervisorStatus } from '../signer/launch.js';
 import type { SupervisorStatus } from '../signer/backoff.js';
 
@@ -88,6 +90,9 @@ export async function summarize(t: Topology, state: State | undefined, opts: { p
 
   if (!state?.canton) problems.push('Canton is not started (run `canton-mpc up`)');
   else if (!cantonRunning) problems.push(`the Canton daemon (pid ${state.canton.pid}) is not running; \`canton-mpc up\` restarts it`);
+  // /readyz is only the Ledger API's health (200 while the bootstrap still runs); the ports file is
+  // what says the bootstrap finished (Canton writes it after the bootstrap script).
+  if (cantonRunning && !existsSync(portsFilePath(t))) problems.push('the bootstrap has not finished (no ports file yet): the nodes may answer, but the synchronizer, parties and users may not be in place');
   for (const n of nodes) if (cantonRunning && !n.up) problems.push(`${n.name} is not ready${n.readyz !== undefined ? ` (/readyz: ${n.readyz || 'no answer'})` : ''}`);
   for (const u of users) if (cantonRunning && u.exists === false) problems.push(`user ${u.id} is missing on ${u.participant}`);
 
