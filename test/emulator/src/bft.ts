@@ -22,7 +22,7 @@ export function p2pServer(name: string, authenticates: boolean): Server {
   return createServer((sock) => { sock.on('error', () => {}); if (authenticates) sock.end(`${HELLO}${name}\n`); else sock.setTimeout(1_000, () => sock.destroy()); });
 }
 
-function dialOnce(from: string, ep: Endpoint): Promise<string | undefined> {
+function dialOnce(ep: Endpoint): Promise<string | undefined> {
   return new Promise((resolve) => {
     const sock = connect({ host: ep.address, port: ep.port });
     let buf = '';
@@ -31,7 +31,6 @@ function dialOnce(from: string, ep: Endpoint): Promise<string | undefined> {
     sock.on('data', (d) => { buf += d.toString('utf8'); const i = buf.indexOf('\n'); if (i >= 0) done(buf.startsWith(HELLO) ? buf.slice(HELLO.length, i) : undefined); });
     sock.on('error', () => done(undefined));
     sock.on('close', () => done(undefined));
-    void from;
   });
 }
 
@@ -43,7 +42,7 @@ export function startDialing(nodes: NodeCfg[]): void {
     if (n.kind !== 'sequencer' || !n.bft) continue;
     for (const ep of n.bft.peers) {
       const loop = async () => {
-        const peer = await dialOnce(n.name, ep);
+        const peer = await dialOnce(ep);
         if (peer && peer !== n.name) { links.add(pair(n.name, peer)); return; }
         setTimeout(() => { void loop(); }, RETRY_MS).unref();
       };
