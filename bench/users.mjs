@@ -7,6 +7,7 @@
 // Needs a build (`npm run build`) and curl. Run: node bench/users.mjs [users] [runs]
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { CLI, loadHelpers } from './helpers.mjs';
 
@@ -17,6 +18,8 @@ const RUNS = Number(process.argv[3] ?? 3);
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// Both ways are CPU-bound on loopback: the machine's load decides the figures as much as the code.
+const loadBefore = loadavg()[0];
 const h = await loadHelpers();
 const p = await h.makeProject();
 const rows = { cli: [], curl: [] };
@@ -53,7 +56,7 @@ try {
 }
 const cli = median(rows.cli);
 const curl = median(rows.curl);
-console.log(`users per run: ${USERS}, runs: ${RUNS} (medians), one emulated participant`);
+console.log(`users per run: ${USERS}, runs: ${RUNS} (medians), one emulated participant; ${availableParallelism()} cores, load average ${loadBefore.toFixed(1)} -> ${loadavg()[0].toFixed(1)}`);
 console.log(`canton-mpc users create --from-file (whole CLI run): ${cli.toFixed(0)} ms   [${rows.cli.map((x) => x.toFixed(0)).join(', ')}]`);
 console.log(`sequential curl loop (seed step 5):                   ${curl.toFixed(0)} ms   [${rows.curl.map((x) => x.toFixed(0)).join(', ')}]`);
 console.log(`ratio curl / canton-mpc:                              ${(curl / cli).toFixed(2)}x`);
