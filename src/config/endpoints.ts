@@ -11,7 +11,8 @@ export function connectAddress(address: string): string {
 }
 
 /** The base URL of a participant's JSON Ledger API. */
-export function jsonApiUrl(p: { address: string; ports: { json: number } }): string {
+export function jsonApiUrl(p: { address: string; ports: { json: number }; tls?: boolean }): string {
   const host = connectAddress(p.address);
-  return `http://${host.includes(':') ? `[${host}]` : host}:${p.ports.json}`;
+  // The JSON API serves HTTPS exactly when the Ledger API has TLS (FACTS §2.1).
+  return `${p.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${p.ports.json}`;
 }

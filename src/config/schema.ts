@@ -5,6 +5,7 @@
  * Objects are strict: an unknown key is an error (with a "did you mean" hint added by `load.ts`).
  */
 import { z } from 'zod';
+import { authSchema, securityModeSchema, tlsSchema } from '../security/schema.js';
 
 export const CONFIG_VERSION = 1;
 export const DEFAULT_CANTON_VERSION = '3.4.11';
@@ -105,35 +106,7 @@ export const signerSchema = z.strictObject({
   user: nonEmpty.optional(),
 });
 
-const authCommon = {
-  targetAudience: nonEmpty.optional(),
-  targetScope: nonEmpty.optional(),
-  /** Canton's `max-token-lifetime`: a duration such as `5m`, or `Inf`. */
-  maxTokenLifetime: z
-    .string()
-    .regex(/^(\d+\s*(ms|s|m|h|d)|Inf)$/, 'must be a duration such as 5m or 1h, or Inf')
-    .optional(),
-};
-export const authSchema = z.discriminatedUnion(
-  'type',
-  [
-    z.strictObject({ type: z.literal('unsafe-jwt-hmac-256'), secretEnv: envName, ...authCommon }),
-    z.strictObject({ type: z.literal('jwt-rs-256-crt'), certificate: nonEmpty, ...authCommon }),
-    z.strictObject({ type: z.literal('jwt-es-256-crt'), certificate: nonEmpty, ...authCommon }),
-    z.strictObject({ type: z.literal('jwt-es-512-crt'), certificate: nonEmpty, ...authCommon }),
-    z.strictObject({ type: z.literal('jwt-jwks'), url: z.url({ error: 'must be a URL' }), ...authCommon }),
-  ],
-  { error: 'type must be one of unsafe-jwt-hmac-256, jwt-rs-256-crt, jwt-es-256-crt, jwt-es-512-crt, jwt-jwks' },
-);
-export const AUTH_TYPES = ['unsafe-jwt-hmac-256', 'jwt-rs-256-crt', 'jwt-es-256-crt', 'jwt-es-512-crt', 'jwt-jwks'] as const;
-
-export const tlsSchema = z.strictObject({
-  certChainFile: nonEmpty,
-  privateKeyFile: nonEmpty,
-  trustCollectionFile: nonEmpty.optional(),
-  /** Canton's own default is `optional`. */
-  clientAuth: z.enum(['none', 'optional', 'require']).default('optional'),
-});
+export { authSchema, tlsSchema, AUTH_TYPES } from '../security/schema.js';
 
 export const DEFAULT_SEQUENCERS = { sequencer1: { ports: {} } };
 export const DEFAULT_MEDIATORS = { mediator1: { ports: {} } };
@@ -188,6 +161,8 @@ export const configSchema = z.strictObject({
   dars: z.array(nonEmpty).default(copy([DEFAULT_DAR])),
   postgres: postgresSchema.prefault({}),
   signer: signerSchema.optional(),
+  /** none | jwt | jwt+tls | jwt+mtls (src/security/schema.ts). */
+  security: securityModeSchema.default('none'),
   auth: authSchema.optional(),
   tls: tlsSchema.optional(),
 });

@@ -4,7 +4,8 @@
  * but names may dangle.
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import type { CantonNode, NodeStorage, ParticipantNode, StorageKind, Topology, UserSpec, SignerSpec, AuthSpec, TlsSpec } from './types.js';
+import type { CantonNode, NodeStorage, ParticipantNode, StorageKind, Topology, UserSpec, SignerSpec } from './types.js';
+import { securitySpec } from '../security/spec.js';
 import { derivePorts, postgresPort } from './ports.js';
 import { durationToMs, type Config } from './schema.js';
 
@@ -34,10 +35,10 @@ export function toTopology(config: Config, projectDir: string): Topology {
     users: Object.entries(config.users).map(([id, u]) => userSpec(config, id, u)),
     dars: config.dars.map(abs),
     postgres: { ...config.postgres, port: postgresPort(config) },
+    security: securitySpec(config, projectDir, abs(config.stateDir)),
   };
+  if (topology.security.tls) for (const n of allNodes(topology)) n.tls = true;
   if (config.signer) topology.signer = signerSpec(config, abs);
-  if (config.auth) topology.auth = authSpec(config.auth, abs);
-  if (config.tls) topology.tls = tlsSpec(config.tls, abs);
   return topology;
 }
 
@@ -85,19 +86,6 @@ function signerSpec(config: Config, abs: (p: string) => string): SignerSpec {
     participant: target.participant ?? '',
     party: target.party ?? '',
     user: target.user ?? '',
-  };
-}
-
-function authSpec(a: NonNullable<Config['auth']>, abs: (p: string) => string): AuthSpec {
-  return 'certificate' in a ? { ...a, certificate: abs(a.certificate) } : { ...a };
-}
-
-function tlsSpec(t: NonNullable<Config['tls']>, abs: (p: string) => string): TlsSpec {
-  return {
-    certChainFile: abs(t.certChainFile),
-    privateKeyFile: abs(t.privateKeyFile),
-    ...(t.trustCollectionFile ? { trustCollectionFile: abs(t.trustCollectionFile) } : {}),
-    clientAuth: t.clientAuth,
   };
 }
 

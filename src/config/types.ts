@@ -3,6 +3,8 @@
  * `config/schema.ts` describes the user-facing file; `config/topology.ts` turns a validated config
  * into this shape with every default filled and every cross-reference resolved.
  */
+import type { SecuritySpec } from '../security/types.js';
+
 export type StorageKind = 'memory' | 'postgres';
 
 export type NodeStorage = { type: 'memory' } | { type: 'postgres'; database: string };
@@ -12,6 +14,8 @@ export interface NodeBase {
   /** The address every API of this node binds to. 127.0.0.1 unless the config says otherwise. */
   address: string;
   storage: NodeStorage;
+  /** Its APIs serve TLS (security jwt+tls / jwt+mtls): clients use https. */
+  tls?: boolean;
 }
 
 export interface SequencerNode extends NodeBase {
@@ -95,27 +99,6 @@ export interface Topology {
   dars: string[];
   postgres: PostgresSpec;
   signer?: SignerSpec;
-  /** Validated now; rendered into canton.conf by a later issue. Paths are absolute. */
-  auth?: AuthSpec;
-  tls?: TlsSpec;
-}
-
-interface AuthCommon {
-  targetAudience?: string;
-  targetScope?: string;
-  /** Canton's `max-token-lifetime`, e.g. `5m` or `Inf`. */
-  maxTokenLifetime?: string;
-}
-export type AuthSpec = AuthCommon &
-  (
-    | { type: 'unsafe-jwt-hmac-256'; /** Variable holding the HMAC secret. */ secretEnv: string }
-    | { type: 'jwt-rs-256-crt' | 'jwt-es-256-crt' | 'jwt-es-512-crt'; /** X509 certificate file. */ certificate: string }
-    | { type: 'jwt-jwks'; url: string }
-  );
-
-export interface TlsSpec {
-  certChainFile: string;
-  privateKeyFile: string;
-  trustCollectionFile?: string;
-  clientAuth: 'none' | 'optional' | 'require';
+  /** JWT auth and TLS (src/security/): mode, issuer, key and certificate paths. */
+  security: SecuritySpec;
 }

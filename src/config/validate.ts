@@ -9,6 +9,7 @@ import type { Config } from './schema.js';
 import { ENV_NAME_RE } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { signerTarget } from './topology.js';
+import { checkSecurity } from '../security/validate.js';
 import type { StorageKind } from './types.js';
 import { checkUser, joinHints, type PathIssue, type UserCheckContext } from './users-check.js';
 
@@ -55,6 +56,7 @@ export function validateConfig(config: Config, opts: ValidateOptions = {}): Path
   checkUsers(config, add);
   checkMisc(config, add);
   checkSigner(config, add);
+  checkSecurity(config, add);
   return issues;
 }
 

@@ -10,6 +10,7 @@ import { writeFileAtomic } from '../system/fs.js';
 import { bootstrapSlots } from './bootstrap.js';
 import { cantonConfObject, remoteConfObject } from './canton-conf.js';
 import { hoconDocument } from './hocon.js';
+import { consoleTokenInclude, withRemoteSecurity, withSecurity } from './security.js';
 import { commentSafe, fillTemplate, loadTemplate, type TemplateName } from './templates.js';
 
 export { PARTY_LINE_PREFIX, parsePartyLines, BOOTSTRAP_DONE_LINE, WARN_LINE_PREFIX } from './bootstrap.js';
@@ -35,9 +36,9 @@ export function renderProject(topology: Topology, opts: RenderOptions = {}): Ren
     return { name, content: ensureNewline(fillTemplate(t, { ...common, ...slots })) };
   };
   return [
-    fill('canton.conf', { canton: hoconDocument(cantonConfObject(topology)).trimEnd() }),
+    fill('canton.conf', { canton: hoconDocument(withSecurity(topology, cantonConfObject(topology))).trimEnd() }),
     fill('bootstrap.canton', bootstrapSlots(topology, { darExists })),
-    fill('remote.conf', { canton: hoconDocument(remoteConfObject(topology)).trimEnd(), self: commentSafe(join(topology.stateDir, 'config', 'remote.conf')) }),
+    fill('remote.conf', { canton: (hoconDocument(withRemoteSecurity(topology, remoteConfObject(topology))) + consoleTokenInclude(topology)).trimEnd(), self: commentSafe(join(topology.stateDir, 'config', 'remote.conf')) }),
   ];
 }
 

@@ -64,7 +64,7 @@ describe('defaults reproduce the seed topology', () => {
       () => t.postgres,
       { embedded: true, host: '127.0.0.1', port: 5240, user: 'canton', passwordEnv: 'POSTGRES_PASSWORD', databasePrefix: 'canton_' },
     ],
-    ['no signer, auth, tls', () => [t.signer, t.auth, t.tls], [undefined, undefined, undefined]],
+    ['no signer, security none', () => [t.signer, t.security.mode, t.security.jwt, t.security.tls], [undefined, 'none', undefined, undefined]],
   ])('%s', (_name, get, expected) => {
     expect(get()).toEqual(expected);
   });
@@ -366,13 +366,55 @@ participants:
   },
   {
     name: 'auth type unknown, tls clientAuth wrong',
-    text: 'auth:\n  type: jwks\n  url: https://x/jwks\ntls:\n  certChainFile: a.crt\n  privateKeyFile: a.pem\n  clientAuth: required\n',
-    expect: ['canton-mpc.yaml:2:9 auth.type: type must be one of unsafe-jwt-hmac-256', 'canton-mpc.yaml:7:15 tls.clientAuth: must be one of none, optional, require'],
+    text: 'security: jwt+tls\nauth:\n  type: jwks\n  url: https://x/jwks\ntls:\n  certChainFile: a.crt\n  privateKeyFile: a.pem\n  clientAuth: required\n',
+    expect: ['canton-mpc.yaml:3:9 auth.type: type must be one of generated, unsafe-jwt-hmac-256', 'canton-mpc.yaml:8:15 tls.clientAuth: must be one of none, optional, require'],
+  },
+  {
+    name: 'auth: without security is not silently dropped',
+    text: 'auth:\n  type: jwt-jwks\n  url: https://x/jwks\n',
+    expect: ['canton-mpc.yaml:1:1 auth: `auth:` is set but security is none'],
+    hint: 'set `security: jwt`',
+  },
+  {
+    name: 'tls: under security jwt',
+    text: 'security: jwt\ntls:\n  extraHosts: [a.b]\n',
+    expect: ['canton-mpc.yaml:2:1 tls: `tls:` is set but `security: jwt` runs without TLS'],
+  },
+  {
+    name: 'own certificate without a signing key',
+    text: 'security: jwt\nauth:\n  type: jwt-rs-256-crt\n  certificate: c.crt\n',
+    expect: ['canton-mpc.yaml:2:1 auth: with `type: jwt-rs-256-crt` canton-mpc cannot mint'],
+    hint: 'add `privateKeyFile:`',
+  },
+  {
+    name: 'JWKS without an admin token, with a signer',
+    text: 'security: jwt\nauth:\n  type: jwt-jwks\n  url: https://x/jwks\nsigner:\n  command: x\n',
+    expect: ['auth: with `type: jwt-jwks` canton-mpc cannot mint a participant-admin token', "auth.type: with `type: jwt-jwks` canton-mpc cannot mint the signer's token"],
+  },
+  {
+    name: 'token lifetime beyond max-token-lifetime',
+    text: 'security: jwt\nauth:\n  tokenLifetime: 10m\n  type: generated\n',
+    expect: ['canton-mpc.yaml:3:18 auth.tokenLifetime: tokenLifetime 10m is longer than the participants accept'],
+  },
+  {
+    name: 'mtls with own certificates but no client certificate; clientAuth contradiction',
+    text: 'security: jwt+mtls\ntls:\n  certChainFile: c.crt\n  privateKeyFile: k.pem\n  extraHosts: [x]\n',
+    expect: ['tls: clientAuth require needs a client certificate', 'tls.extraHosts: extraHosts applies only to generated certificates'],
+  },
+  {
+    name: 'clientAuth require under jwt+tls; half a certificate',
+    text: 'security: jwt+tls\ntls:\n  clientAuth: require\n  certChainFile: c.crt\n',
+    expect: ['tls.clientAuth: clientAuth require contradicts `security: jwt+tls`', 'tls: set both certChainFile and privateKeyFile'],
+  },
+  {
+    name: 'unknown security mode',
+    text: 'security: tls\n',
+    expect: ['canton-mpc.yaml:1:11 security: must be one of none, jwt, jwt+tls, jwt+mtls'],
   },
   {
     name: 'auth HMAC with an inline secret',
-    text: 'auth:\n  type: unsafe-jwt-hmac-256\n  secretEnv: JWT_SECRET\n  secret: abc\n',
-    expect: ['canton-mpc.yaml:4:3 auth.secret: a literal HMAC secret is not allowed in the config'],
+    text: 'security: jwt\nauth:\n  type: unsafe-jwt-hmac-256\n  secretEnv: JWT_SECRET\n  secret: abc\n',
+    expect: ['canton-mpc.yaml:5:3 auth.secret: a literal HMAC secret is not allowed in the config'],
   },
   {
     name: 'missing required key',
@@ -505,15 +547,42 @@ describe('signer, auth and tls in the topology', () => {
   });
 
   it.each([
-    ['auth: { type: jwt-rs-256-crt, certificate: certs/a.crt, maxTokenLifetime: 10m }\n', { type: 'jwt-rs-256-crt', certificate: '/proj/certs/a.crt', maxTokenLifetime: '10m' }],
-    ['auth: { type: unsafe-jwt-hmac-256, secretEnv: JWT_SECRET, targetAudience: aud }\n', { type: 'unsafe-jwt-hmac-256', secretEnv: 'JWT_SECRET', targetAudience: 'aud' }],
-    ['auth: { type: jwt-jwks, url: "https://idp/jwks" }\n', { type: 'jwt-jwks', url: 'https://idp/jwks' }],
-  ])('auth %s', (yaml, expected) => {
-    expect(topo(yaml).auth).toEqual(expected);
+    [
+      'generated (the default issuer)',
+      'security: jwt\n',
+      { generated: true, type: 'jwt-es-256-crt', alg: 'ES256', certificate: '/proj/.canton-mpc/secrets/jwt/signing.crt', signingKey: '/proj/.canton-mpc/secrets/jwt/signing.key', adminApi: true, maxTokenLifetimeMs: 300_000, tokenLifetimeMs: 240_000 },
+    ],
+    [
+      'own RS256 certificate and key',
+      'security: jwt\nauth: { type: jwt-rs-256-crt, certificate: certs/a.crt, privateKeyFile: certs/a.key, maxTokenLifetime: 10m }\n',
+      { generated: false, type: 'jwt-rs-256-crt', alg: 'RS256', certificate: '/proj/certs/a.crt', signingKey: '/proj/certs/a.key', adminApi: true, maxTokenLifetime: '10m', maxTokenLifetimeMs: 600_000, tokenLifetimeMs: 540_000 },
+    ],
+    [
+      'HMAC, audience, token lifetime',
+      'security: jwt\nauth: { type: unsafe-jwt-hmac-256, secretEnv: JWT_SECRET, targetAudience: aud, tokenLifetime: 30s }\n',
+      { generated: false, type: 'unsafe-jwt-hmac-256', alg: 'HS256', secretEnv: 'JWT_SECRET', targetAudience: 'aud', adminApi: true, maxTokenLifetimeMs: 300_000, tokenLifetimeMs: 30_000 },
+    ],
+    [
+      'JWKS with an admin token variable, Inf',
+      'security: jwt\nauth: { type: jwt-jwks, url: "https://idp/jwks", adminTokenEnv: ADMIN_TOKEN, maxTokenLifetime: Inf }\n',
+      { generated: false, type: 'jwt-jwks', url: 'https://idp/jwks', adminTokenEnv: 'ADMIN_TOKEN', adminApi: false, maxTokenLifetime: 'Inf', maxTokenLifetimeMs: Infinity, tokenLifetimeMs: 3_600_000 },
+    ],
+  ])('auth: %s', (_name, yaml, expected) => {
+    expect(topo(yaml).security.jwt).toEqual(expected);
   });
 
-  it('tls paths resolved, clientAuth defaults to optional', () => {
-    expect(topo('tls: { certChainFile: c.crt, privateKeyFile: k.pem }\n').tls).toEqual({ certChainFile: '/proj/c.crt', privateKeyFile: '/proj/k.pem', clientAuth: 'optional' });
+  it.each([
+    ['jwt+tls generates, no client auth', 'security: jwt+tls\n', { generated: true, clientAuth: 'none', trustCollectionFile: '/proj/.canton-mpc/secrets/tls/ca.crt', extraHosts: [] }],
+    ['jwt+mtls requires client certificates', 'security: jwt+mtls\ntls: { extraHosts: [canton.local] }\n', { generated: true, clientAuth: 'require', trustCollectionFile: '/proj/.canton-mpc/secrets/tls/ca.crt', extraHosts: ['canton.local'] }],
+    [
+      'own certificates, trust defaults to the chain',
+      'security: jwt+tls\ntls: { certChainFile: c.crt, privateKeyFile: k.pem, clientAuth: optional }\n',
+      { generated: false, clientAuth: 'optional', certChainFile: '/proj/c.crt', privateKeyFile: '/proj/k.pem', trustCollectionFile: '/proj/c.crt', extraHosts: [] },
+    ],
+  ])('tls: %s', (_name, yaml, expected) => {
+    const t = topo(yaml);
+    expect(t.security.tls).toEqual(expected);
+    expect([...t.sequencers, ...t.mediators, ...t.participants].every((n) => n.tls === true)).toBe(true);
   });
 });
 
