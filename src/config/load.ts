@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { cacheRoot } from '../system/paths.js';
+import { activateSecurity } from '../security/activate.js';
 import { writeFileAtomic } from '../system/fs.js';
 import { VERSION } from '../version.js';
 import type { StorageKind, Topology } from './types.js';
@@ -41,12 +42,18 @@ export async function loadProject(opts: LoadOptions): Promise<LoadedProject> {
   const entry = opts.cache ? await cacheEntry(opts, file, text) : undefined;
   if (entry) {
     const hit = await readCached(entry);
-    if (hit) return hit;
+    if (hit) return secured(hit, opts.env);
   }
   const { buildProject } = await import('./parse.js');
   const loaded = buildProject(file, text, opts.cwd, opts.storageOverride);
   if (entry) await writeFileAtomic(entry, JSON.stringify(loaded)).catch(() => undefined);
-  return loaded;
+  return secured(loaded, opts.env);
+}
+
+/** canton-mpc's own HTTP calls to this topology trust its CA and carry its tokens (src/security/). */
+function secured(p: LoadedProject, env: NodeJS.ProcessEnv): LoadedProject {
+  activateSecurity(p.topology, env);
+  return p;
 }
 
 async function cacheEntry(opts: LoadOptions, file: string | undefined, text: string | undefined): Promise<string> {
@@ -63,10 +70,13 @@ async function cacheEntry(opts: LoadOptions, file: string | undefined, text: str
  * never reuses a topology compiled by an older one, even at the same version number.
  */
 async function buildStamp(): Promise<string> {
-  const dir = new URL('.', import.meta.url);
-  const names = (await fsp.readdir(dir)).filter((n) => n.endsWith('.js')).sort();
-  const stats = await Promise.all(names.map((n) => fsp.stat(new URL(n, dir))));
-  return names.map((n, i) => `${n}:${stats[i]!.size}:${stats[i]!.mtimeMs}`).join(',');
+  // security/ derives the topology's SecuritySpec, so its build counts too.
+  const stamps = await Promise.all([new URL('.', import.meta.url), new URL('../security/', import.meta.url)].map(async (dir) => {
+    const names = (await fsp.readdir(dir)).filter((n) => n.endsWith('.js')).sort();
+    const stats = await Promise.all(names.map((n) => fsp.stat(new URL(n, dir))));
+    return names.map((n, i) => `${n}:${stats[i]!.size}:${stats[i]!.mtimeMs}`).join(',');
+  }));
+  return stamps.join(';');
 }
 
 async function readCached(entry: string): Promise<LoadedProject | undefined> {

@@ -1,11 +1,17 @@
 import { request } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { authorizationFor, tlsMaterial } from '../system/http-security.js';
 
 /**
  * A bare HTTP GET that returns the status code (0 when nothing answers within `timeoutMs`).
  * `status` and `up`'s fast path use it instead of fetch: Node loads fetch's implementation on first
  * use (~40 ms), which is most of a 250 ms budget.
  */
-export function httpStatus(url: string, timeoutMs: number): Promise<number> {
+export async function httpStatus(url: string, timeoutMs: number): Promise<number> {
+  // A secured topology: trust its CA (client certificate under mTLS) and send a token.
+  const auth = await authorizationFor(url).catch(() => undefined);
+  const tls = url.startsWith('https:') ? tlsMaterial() : undefined;
+  const send = tls ? httpsRequest : request;
   return new Promise((resolve) => {
     let done = false;
     const finish = (code: number) => {
@@ -15,7 +21,7 @@ export function httpStatus(url: string, timeoutMs: number): Promise<number> {
       }
     };
     try {
-      const req = request(url, { method: 'GET', timeout: timeoutMs }, (res) => {
+      const req = send(url, { method: 'GET', timeout: timeoutMs, ...(auth ? { headers: { authorization: auth } } : {}), ...(tls ?? {}) }, (res) => {
         res.resume();
         finish(res.statusCode ?? 0);
       });

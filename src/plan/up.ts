@@ -9,6 +9,8 @@ export interface UpActions {
   preflight(): Promise<void>;
   cantonInstalled(): Promise<boolean>;
   ensureCanton(): Promise<void>;
+  secretsInPlace(): Promise<boolean>;
+  ensureSecrets(): Promise<void>;
   renderedUpToDate(): Promise<boolean>;
   render(): Promise<void>;
   postgresServerRunning(): Promise<boolean>;
@@ -30,6 +32,7 @@ export interface UpActions {
 export const UP_STEP_IDS = [
   'preflight',
   'canton-release',
+  'secrets',
   'render',
   'postgres-server',
   'postgres-databases',
@@ -54,6 +57,9 @@ export function buildUpPlan(topology: Topology, opts: UpPlanOptions): Plan<UpAct
     { id: 'canton-release', title: `install Canton ${topology.canton.version}`, needed: async (a) => !(await a.cantonInstalled()), apply: (a) => a.ensureCanton() },
     { id: 'render', title: 'render canton.conf and bootstrap.canton', needed: async (a) => !(await a.renderedUpToDate()), apply: (a) => a.render() },
   ];
+  if (topology.security.mode !== 'none') {
+    steps.splice(2, 0, { id: 'secrets', title: topology.security.tls ? 'generate the JWT signing key, the CA and the TLS certificates' : 'generate the JWT signing key', needed: async (a) => !(await a.secretsInPlace()), apply: (a) => a.ensureSecrets() });
+  }
   if (usesPostgres && opts.embeddedPostgres) {
     steps.push({ id: 'postgres-server', title: 'start the embedded PostgreSQL', needed: async (a) => !(await a.postgresServerRunning()), apply: (a) => a.startPostgresServer() });
   }

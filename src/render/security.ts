@@ -13,7 +13,7 @@
  */
 import type { CantonNode, Topology } from '../config/types.js';
 import type { SecuritySpec } from '../security/types.js';
-import { tlsPaths, tokenPaths, type CertPair } from '../security/paths.js';
+import { clientCert, tlsPaths, tokenPaths, type CertPair } from '../security/paths.js';
 import { ADMIN_SCOPE, ledgerAudience } from '../security/tokens.js';
 import { envOnly, type HoconObject, type HoconValue } from './hocon.js';
 
@@ -47,14 +47,6 @@ function serverCert(s: SecuritySpec, n: CantonNode): CertPair {
   const tls = s.tls!;
   if (!tls.generated) return { cert: tls.certChainFile!, key: tls.privateKeyFile! };
   return tlsPaths(s.secretsDir).node(n.name);
-}
-
-/** The client certificate canton-mpc's own clients present under mTLS (`internal`: Canton's admin-client). */
-export function clientCert(s: SecuritySpec, who: 'canton-mpc' | 'signer' | 'internal'): CertPair | undefined {
-  const tls = s.tls;
-  if (!tls || tls.clientAuth !== 'require') return undefined;
-  if (!tls.generated) return { cert: tls.clientCertChainFile!, key: tls.clientPrivateKeyFile! };
-  return tlsPaths(s.secretsDir).client(who);
 }
 
 function serverTls(s: SecuritySpec, n: CantonNode): HoconObject {

@@ -1,5 +1,6 @@
 /** Where generated keys, certificates and tokens live: `<stateDir>/secrets/` (0700, files 0600). */
 import { join } from 'node:path';
+import type { SecuritySpec } from './types.js';
 
 export const SECRETS_DIR_MODE = 0o700;
 export const SECRET_FILE_MODE = 0o600;
@@ -34,4 +35,12 @@ export function tlsPaths(secrets: string) {
 export function tokenPaths(secrets: string) {
   const dir = join(secrets, 'tokens');
   return { dir, signer: join(dir, 'signer.token'), console: join(dir, 'console.conf') };
+}
+
+/** The client certificate a client presents under mTLS (`internal`: Canton's own admin-client); undefined without mTLS. */
+export function clientCert(s: SecuritySpec, who: ClientName): CertPair | undefined {
+  const tls = s.tls;
+  if (!tls || tls.clientAuth !== 'require') return undefined;
+  if (!tls.generated) return { cert: tls.clientCertChainFile!, key: tls.clientPrivateKeyFile! };
+  return tlsPaths(s.secretsDir).client(who);
 }

@@ -54,7 +54,7 @@ function jwtSpec(a: AuthConfig | undefined, secrets: string, abs: (p: string) =>
     ...(auth.targetAudience ? { targetAudience: auth.targetAudience } : {}),
     ...(auth.targetScope ? { targetScope: auth.targetScope } : {}),
     ...(auth.maxTokenLifetime ? { maxTokenLifetime: auth.maxTokenLifetime } : {}),
-    maxTokenLifetimeMs,
+    ...(Number.isFinite(maxTokenLifetimeMs) ? { maxTokenLifetimeMs } : {}),
     tokenLifetimeMs: lifetimeMs(auth.tokenLifetime, defaultTokenLifetimeMs(maxTokenLifetimeMs)),
   };
   switch (auth.type) {

@@ -20,6 +20,8 @@ export const ADMIN_SCOPE = 'canton_mpc_admin';
 /** Canton's standard scope (AuthServiceJWTCodec.scopeLedgerApiFull). */
 export const LEDGER_SCOPE = 'daml_ledger_api';
 export const ISSUER = 'canton-mpc';
+/** Tokens are replaced after this fraction of their lifetime (the signer's file, the CLI's cache). */
+export const REFRESH_FRACTION = 2 / 3;
 
 /** The target-audience rendered for a participant's Ledger API (undefined: none rendered). */
 export function ledgerAudience(jwt: JwtSpec, participant: string): string | undefined {
@@ -75,7 +77,7 @@ export async function loadSigningKey(jwt: JwtSpec, o: { env: NodeJS.ProcessEnv; 
 /** A signed token; `exp` is whole seconds, never beyond `now + lifetime`. Registered for redaction. */
 export async function mintToken(jwt: JwtSpec, key: SigningKey, r: TokenRequest, now = Date.now()): Promise<string> {
   const { SignJWT } = await import('jose');
-  const lifetime = Math.min(r.lifetimeMs ?? jwt.tokenLifetimeMs, jwt.maxTokenLifetimeMs);
+  const lifetime = Math.min(r.lifetimeMs ?? jwt.tokenLifetimeMs, jwt.maxTokenLifetimeMs ?? Infinity);
   const iat = Math.floor(now / 1000);
   const token = await new SignJWT(claimsFor(jwt, r))
     .setProtectedHeader({ alg: key.alg, typ: 'JWT' })

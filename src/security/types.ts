@@ -30,8 +30,8 @@ export interface JwtSpec {
   targetScope?: string;
   /** As configured (`5m`, `Inf`); undefined: Canton's default of 5 minutes. */
   maxTokenLifetime?: string;
-  /** Infinity for `Inf`. */
-  maxTokenLifetimeMs: number;
+  /** Undefined for `Inf` (the topology is cached as JSON, which has no Infinity). */
+  maxTokenLifetimeMs?: number;
   /** Lifetime of the tokens canton-mpc mints. */
   tokenLifetimeMs: number;
   /** Render a privileged admin-level auth service on every node's Admin API (all types but jwt-jwks). */

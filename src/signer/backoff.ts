@@ -13,6 +13,8 @@ export function nextFailureCount(previous: number, ranMs: number, stableMs = STA
 }
 
 export interface SupervisorSpec {
+  /** Rewrite the signer's token file before it expires (src/security/signer-token.ts). */
+  tokenRefresh?: import('../security/signer-token.js').SignerTokenSpec;
   command: string;
   args: string[];
   cwd: string;

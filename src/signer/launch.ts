@@ -36,11 +36,12 @@ export async function launchSupervisor(o: {
   cwd?: string;
   env: Record<string, string>;
   backoff?: Pick<SupervisorSpec, 'baseMs' | 'maxMs' | 'stableMs'>;
+  tokenRefresh?: SupervisorSpec['tokenRefresh'];
 }): Promise<{ pid: number; logFile: string; statusFile: string }> {
   const p = signerPaths(o.stateDir);
   await fsp.mkdir(join(o.stateDir, 'logs'), { recursive: true });
   await fsp.rm(p.statusFile, { force: true });
-  const spec: SupervisorSpec = { command: o.command, args: o.args, cwd: o.cwd ? resolve(o.projectDir, o.cwd) : o.projectDir, statusFile: p.statusFile, ...o.backoff };
+  const spec: SupervisorSpec = { command: o.command, args: o.args, cwd: o.cwd ? resolve(o.projectDir, o.cwd) : o.projectDir, statusFile: p.statusFile, ...o.backoff, ...(o.tokenRefresh ? { tokenRefresh: o.tokenRefresh } : {}) };
   await writeFileAtomic(p.specFile, `${JSON.stringify(spec, null, 2)}\n`, 0o600);
   const { pid } = await o.runner.spawnDetached(process.execPath, [supervisorEntry(), p.specFile], { logFile: p.logFile, env: o.env, cwd: spec.cwd });
   return { pid, logFile: p.logFile, statusFile: p.statusFile };

@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { nextFailureCount, restartDelay, type SupervisorSpec, type SupervisorStatus } from './backoff.js';
+import { startTokenRefresher } from '../security/signer-token.js';
 
 const STOP_GRACE_MS = 5_000;
 
@@ -33,6 +34,8 @@ function main(): void {
   let stopping = false;
   let failures = 0;
   let timer: NodeJS.Timeout | undefined;
+  // The signer's token file is kept fresh for as long as the supervisor runs.
+  const tokens = spec.tokenRefresh ? startTokenRefresher(spec.tokenRefresh, log) : undefined;
 
   const start = () => {
     timer = undefined;
@@ -40,6 +43,8 @@ function main(): void {
     const startedAt = Date.now();
     const env = { ...process.env };
     delete env.CANTON_MPC_SUPERVISED_SPEC;
+    const token = tokens?.current();
+    if (token) env.CANTON_MPC_TOKEN = token;
     child = spawn(spec.command, spec.args, { cwd: spec.cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
     child.once('error', (e) => log(`could not start ${spec.command}: ${e.message}`));
     child.once('spawn', () => {

@@ -1,4 +1,5 @@
 import { RemoteError } from '../errors.js';
+import { authorizationFor, httpSecurity, tlsMaterial } from './http-security.js';
 
 /**
  * The one HTTP client: Node's fetch with a named per-request timeout. Failures name the method and
@@ -18,19 +19,40 @@ const HINTS: Record<string, string> = {
   ECONNREFUSED: 'Nothing is listening there. If it is a node of this project, start the topology with `canton-mpc up` (`canton-mpc status` shows what runs); otherwise check the URL.',
   ENOTFOUND: 'The host name does not resolve: check the URL (and CANTON_MPC_MIRROR).',
   ECONNRESET: 'The connection was cut: try again; if it persists, check the server and any proxy in between.',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'The server certificate is not signed by the CA canton-mpc trusts: run `canton-mpc up` (or `canton-mpc rotate-certs`) so every node has a certificate from .canton-mpc/secrets/tls/ca.crt.',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'The server certificate does not name this host: add it to `tls.extraHosts` and run `canton-mpc rotate-certs`.',
+  CERT_HAS_EXPIRED: 'The server certificate expired: run `canton-mpc rotate-certs`, then restart with `canton-mpc down && canton-mpc up`.',
+  EPROTO: 'The TLS handshake failed: the server may require a client certificate (`security: jwt+mtls`) or speak plain HTTP.',
 };
+
+let tlsFetch: Promise<FetchLike> | undefined;
+/** Node's fetch cannot take a CA; undici's can, through a dispatcher (loaded only for https). */
+function secureFetch(): Promise<FetchLike> {
+  tlsFetch ??= import('undici').then(({ Agent, fetch: undiciFetch }) => {
+    const m = tlsMaterial()!;
+    const dispatcher = new Agent({ connect: { ca: m.ca, ...(m.cert ? { cert: m.cert } : {}), ...(m.key ? { key: m.key } : {}) } });
+    return ((input: string | URL | Request, init?: RequestInit) => undiciFetch(input as string, { ...(init as object), dispatcher } as never)) as unknown as FetchLike;
+  });
+  return tlsFetch;
+}
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
-export async function httpRequest(url: string, req: HttpRequest = {}, fetchImpl: FetchLike = fetch): Promise<Response> {
+export async function httpRequest(url: string, req: HttpRequest = {}, fetchImpl?: FetchLike): Promise<Response> {
   const method = req.method ?? 'GET';
   const timeout = AbortSignal.timeout(req.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
   const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
   try {
-    return await fetchImpl(url, { method, headers: req.headers, body: req.body, signal });
+    let headers = req.headers;
+    if (!Object.keys(headers ?? {}).some((k) => k.toLowerCase() === 'authorization')) {
+      const auth = await authorizationFor(url);
+      if (auth) headers = { ...headers, authorization: auth };
+    }
+    const f = fetchImpl ?? (url.startsWith('https:') && httpSecurity().tls ? await secureFetch() : fetch);
+    return await f(url, { method, headers, body: req.body, signal });
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
-    const code = err.cause?.code;
+    const code = err.cause?.code ?? (err as { code?: string }).code;
     const reason = err.name === 'TimeoutError' ? `no answer within ${req.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS} ms` : (code ?? err.message);
     throw new RemoteError(`${method} ${url} failed: ${reason}`, { where: `${method} ${url}`, cause: e, kind: 'http_failed', hint: HINTS[code ?? ''] });
   }

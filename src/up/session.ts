@@ -59,6 +59,8 @@ const lazy = {
   signerEnv: () => import('../signer/env.js'),
   signerSecrets: () => import('../signer/secrets.js'),
   signerLaunch: () => import('../signer/launch.js'),
+  security: () => import('../security/materials.js'),
+  signerSecurity: () => import('../security/signer-token.js'),
 };
 type Modules = { [K in keyof typeof lazy]: Awaited<ReturnType<(typeof lazy)[K]>> };
 let M: Modules;
@@ -209,6 +211,14 @@ export class UpSession implements UpActions {
       signal: this.ctx.signal,
     });
     this.cantonHome = r.home;
+  }
+
+  // --- secrets (security: jwt*) ----------------------------------------------------------------
+  async secretsInPlace(): Promise<boolean> {
+    return (await M.security.missingMaterial(this.topology)).length === 0;
+  }
+  async ensureSecrets(): Promise<void> {
+    for (const f of await M.security.ensureMaterial(this.topology)) this.ctx.output.debug(`generated ${f}`);
   }
 
   // --- render ----------------------------------------------------------------------------------
@@ -447,9 +457,10 @@ export class UpSession implements UpActions {
     const t = this.topology;
     const spec = t.signer!;
     await stopProcessGroup(this.state.signer?.supervisor, { graceMs: 5_000 });
-    const env = { ...M.signerEnv.signerEnvironment(t, this.partyIds), ...(await M.signerSecrets.readSignerSecrets(spec, this.ctx.env, t.projectDir)) };
+    const security = await M.signerSecurity.prepareSignerSecurity(t, this.ctx.env);
+    const env = { ...M.signerEnv.signerEnvironment(t, this.partyIds), ...security.env, ...(await M.signerSecrets.readSignerSecrets(spec, this.ctx.env, t.projectDir)) };
     const args = spec.args.map((a, i) => M.signerEnv.resolveSignerString(t, this.partyIds, a, `signer.args.${i}`));
-    const launched = await M.signerLaunch.launchSupervisor({ runner: this.ctx.runner, stateDir: t.stateDir, projectDir: t.projectDir, command: spec.command, args, cwd: spec.cwd, env });
+    const launched = await M.signerLaunch.launchSupervisor({ runner: this.ctx.runner, stateDir: t.stateDir, projectDir: t.projectDir, command: spec.command, args, cwd: spec.cwd, env, tokenRefresh: security.token });
     const supervisor = processRef(launched.pid);
     const healthUrl = spec.health ? M.signerEnv.resolveSignerString(t, this.partyIds, spec.health.url, 'signer.health.url') : undefined;
     this.state.signer = { supervisor, command: spec.command, logFile: launched.logFile, statusFile: launched.statusFile, ...(healthUrl ? { healthUrl } : {}) };
