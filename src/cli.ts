@@ -131,6 +131,19 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .action(lazy('users-create'));
   users.command('list').description('users and their rights on every participant').option('--participant <name>').action(lazy('users-list'));
 
+  program
+    .command('token')
+    .description('print a JWT for a Ledger API user (security: jwt*), e.g. for curl')
+    .option('--user <id>', 'the user the token is for (sub)')
+    .option('--participant <name>', 'participant the token is for (default: the user\'s)')
+    .option('--lifetime <duration>', 'how long it lives, at most the max-token-lifetime (default 4m)')
+    .option('--console', 'instead, rewrite the remote console\'s token file (remote.conf includes it)')
+    .action(lazy('token'));
+  program
+    .command('rotate-certs')
+    .description('reissue every node and client certificate from the kept CA (restart to apply)')
+    .action(lazy('rotate-certs'));
+
   const canton = program.command('canton').description('the Canton release cache');
   canton
     .command('install')

@@ -11,7 +11,7 @@ import type { CantonNode, Topology } from '../config/types.js';
 import { allNodes } from '../config/topology.js';
 import { ensureDir, readTextIfExists, writeFileAtomic } from '../system/fs.js';
 import { PrerequisiteError, UserError } from '../errors.js';
-import { CLIENT_NAMES, jwtPaths, SECRET_FILE_MODE, SECRETS_DIR_MODE, tlsPaths, type CertPair } from './paths.js';
+import { CLIENT_NAMES, jwtPaths, SECRET_FILE_MODE, SECRETS_DIR_MODE, tlsPaths, tokenPaths, type CertPair } from './paths.js';
 
 const DAY_MS = 86_400_000;
 /** A leaf certificate this close to expiry is renewed by `up` (doctor warns at 30 days). */
@@ -63,6 +63,8 @@ export async function missingMaterial(t: Topology, now = new Date()): Promise<st
     const p = jwtPaths(s.secretsDir);
     if (!(await exists(p.key)) || !(await readCert(p.certificate))) out.push('JWT signing key and certificate');
   }
+  // remote.conf includes the console's token file: it must exist (its tokens are refreshed per run).
+  if (s.jwt && !(await exists(tokenPaths(s.secretsDir).console))) out.push('the console token file');
   if (s.tls?.generated) {
     const p = tlsPaths(s.secretsDir);
     const ca = await readCert(p.ca.cert);
@@ -89,7 +91,7 @@ async function writeSecret(path: string, data: string): Promise<void> {
 }
 
 /** Generates what is missing; `renewLeaves` (rotate-certs) reissues every leaf certificate, keeping the CA. */
-export async function ensureMaterial(t: Topology, opts: { now?: Date; renewLeaves?: boolean } = {}): Promise<string[]> {
+export async function ensureMaterial(t: Topology, opts: { now?: Date; renewLeaves?: boolean; env?: NodeJS.ProcessEnv } = {}): Promise<string[]> {
   const s = t.security;
   const now = opts.now ?? new Date();
   if (s.mode === 'none') return [];
@@ -132,6 +134,11 @@ export async function ensureMaterial(t: Topology, opts: { now?: Date; renewLeave
     };
     for (const n of allNodes(t)) await issue(`the server certificate of ${n.name}`, p.node(n.name), { name: n.name, kind: 'server', hosts: nodeHosts(n, s.tls.extraHosts) });
     for (const c of CLIENT_NAMES) await issue(`the ${c} client certificate`, p.client(c), { name: c, kind: 'client' });
+  }
+  if (s.jwt && opts.env) {
+    const { writeConsoleTokens } = await import('./console-tokens.js');
+    const f = await writeConsoleTokens(t, opts.env, now.getTime());
+    if (f) made.push(f);
   }
   return made;
 }

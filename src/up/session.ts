@@ -218,7 +218,7 @@ export class UpSession implements UpActions {
     return (await M.security.missingMaterial(this.topology)).length === 0;
   }
   async ensureSecrets(): Promise<void> {
-    for (const f of await M.security.ensureMaterial(this.topology)) this.ctx.output.debug(`generated ${f}`);
+    for (const f of await M.security.ensureMaterial(this.topology, { env: this.ctx.env })) this.ctx.output.debug(`generated ${f}`);
   }
 
   // --- render ----------------------------------------------------------------------------------

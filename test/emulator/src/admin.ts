@@ -2,6 +2,8 @@
 // JSON-RPC (`POST /emulator/console`) so that `bin/canton run script -c remote.conf` in another
 // process can act on this daemon's state, one console operation per request.
 import { createServer, request, type Server } from 'node:http';
+import { createServer as createHttpsServer, request as httpsRequest } from 'node:https';
+import type { ClientTls, ServerTls } from './security.js';
 import type { Env } from './env.js';
 import { CantonError } from './errors.js';
 import { runOp } from './ops.js';
@@ -11,8 +13,8 @@ import type { Endpoint } from './config.js';
 export interface RpcRequest { node: string; op: string; args: Record<string, unknown> }
 export type RpcResponse = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string } };
 
-export function adminServer(env: Env, nodeName: string): Server {
-  return createServer((req, res) => {
+export function adminServer(env: Env, nodeName: string, o: { tls?: ServerTls; verify?: (authorization: string | undefined) => Promise<void> } = {}): Server {
+  const handler = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -25,19 +27,21 @@ export function adminServer(env: Env, nodeName: string): Server {
       if (req.method !== 'POST') return reply(405, 'method not allowed');
       let r: RpcRequest;
       try { r = JSON.parse(Buffer.concat(chunks).toString('utf8')) as RpcRequest; } catch { return reply(400, 'bad json'); }
-      runOp(env, r.node || nodeName, r.op, r.args ?? {}).then(
+      (o.verify ? o.verify(req.headers.authorization) : Promise.resolve()).then(() => runOp(env, r.node || nodeName, r.op, r.args ?? {})).then(
         (result) => reply(200, { ok: true, result: result ?? null }),
         (e: unknown) => reply(200, { ok: false, error: e instanceof CantonError ? { code: e.code, message: e.message } : { code: 'INTERNAL', message: String((e as Error)?.message ?? e) } }),
       );
     });
-  });
+  };
+  return o.tls ? createHttpsServer(o.tls, handler) : createServer(handler);
 }
 
 /** Client side, used by a console whose node is remote. */
-export function rpcCall(ep: Endpoint, body: RpcRequest, token?: string): Promise<unknown> {
+export function rpcCall(ep: Endpoint, body: RpcRequest, token?: string, tls?: ClientTls): Promise<unknown> {
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
-    const req = request({ host: ep.address, port: ep.port, method: 'POST', path: '/emulator/console', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
+    const send = tls ? httpsRequest : request;
+    const req = send({ ...(tls ?? {}), host: ep.address, port: ep.port, method: 'POST', path: '/emulator/console', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data), ...(token ? { authorization: `Bearer ${token}` } : {}) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {

@@ -2,6 +2,8 @@
 // relaxed codecs (missing optional/collection fields are fine), errors are JsCantonError with
 // Canton's gRPC→HTTP mapping. Mutations persist through Env.save().
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { ServerTls } from './security.js';
 import type { v3_4 } from '@canton-network/core-ledger-client-types';
 import type { Verifier } from './auth.js';
 import type { NodeCfg } from './config.js';
@@ -302,10 +304,11 @@ function readerOf(a: Actor): Reader | undefined {
 }
 
 /** The JSON API server of participant `n` (not yet listening). */
-export function jsonApiServer(env: Env, n: NodeCfg, verify: Verifier | undefined): Server {
+export function jsonApiServer(env: Env, n: NodeCfg, verify: Verifier | undefined, tls?: ServerTls): Server {
   const table = routes(env);
   const prefix = n.http!.pathPrefix.replace(/\/$/, '');
-  const server = createServer((req, res) => { void handle(req, res); });
+  // HTTPS with the Ledger API's certificate when `ledger-api.tls` is set (security.ts).
+  const server = tls ? createHttpsServer(tls, (req, res) => { void handle(req, res); }) : createServer((req, res) => { void handle(req, res); });
   attachUpdatesWebSocket(server, {
     node: n.name, pathPrefix: prefix, participant: () => env.participant(n.name),
     authenticate: async (authorization) => (verify ? readerOf(actorFor(env, env.participant(n.name), await verify(authorization))) : undefined),

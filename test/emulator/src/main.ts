@@ -18,6 +18,8 @@ import { CompileError, Interp } from './interp.js';
 import { jsonApiServer, listen } from './jsonapi.js';
 import { APP, ENV, initLog, log, RUNNER, SCRIPT } from './log.js';
 import { runOp } from './ops.js';
+import { adminVerifier, remoteClientTls, serverTls } from './security.js';
+import { parseDuration } from './config.js';
 
 const VERSION = '3.4.11';
 const servers: Array<Server | NetServer> = [];
@@ -137,13 +139,18 @@ async function startNode(e: Env, n: NodeCfg): Promise<void> {
   };
   // A gRPC port the emulator does not speak: bound so it is taken, connections are dropped.
   const grpc = () => netServer((sock) => sock.destroy());
+  const raw = e.cfg.raw;
   if (n.kind === 'sequencer') {
     // DriverBlockSequencerFactory: only the bundled `reference` driver can be loaded.
     if (n.driver !== undefined && n.driver !== 'reference') throw new Error(`Sequencer implementation '${n.driver}', API version 1 not found (out of reference v1)`);
+    serverTls(raw, n, 'public-api'); // validated and read like Canton; the gRPC stand-in drops connections anyway
     await bind(grpc(), 'public-api', n.publicApi!);
     if (n.bft?.server) await bind(p2pServer(n.name, n.bft.authenticates === true), 'peer-to-peer', n.bft.server);
   }
-  await bind(adminServer(e, n.name), 'admin-api', n.admin);
+  const adminTls = serverTls(raw, n, 'admin-api');
+  const verifyAdmin = await adminVerifier(raw, n, (v) => parseDuration(v, 5 * 60_000));
+  await bind(adminServer(e, n.name, { ...(adminTls ? { tls: adminTls } : {}), ...(verifyAdmin ? { verify: verifyAdmin } : {}) }), 'admin-api', n.admin);
+  const ledgerTls = n.kind === 'participant' ? serverTls(raw, n, 'ledger-api') : undefined;
   if (n.kind === 'participant') {
     await bind(grpc(), 'ledger-api', n.ledger!);
   }
@@ -155,7 +162,7 @@ async function startNode(e: Env, n: NodeCfg): Promise<void> {
     const doc = e.participant(n.name);
     // Reconnect to synchronizers on restart unless the connection is manual (reconnectParticipants).
     for (const c of Object.values(doc.connections)) c.connected = !c.manualConnect;
-    if (n.http) await bind(jsonApiServer(e, n, await makeVerifier(n, () => doc.uid)), 'http-ledger-api', n.http);
+    if (n.http) await bind(jsonApiServer(e, n, await makeVerifier(n, () => doc.uid), ledgerTls), 'http-ledger-api', n.http);
   }
   log('INFO', ENV, `Successfully started ${n.kind} ${n.name}`);
 }
@@ -169,7 +176,7 @@ function consoleHost(e: Env, cfg: CantonCfg): ConsoleHost {
     startLocal: async () => { await startAll(e); },
     async rpc(node, op, args) {
       const r = remote.get(node);
-      if (r && !e.nodeCfg(node)) return rpcCall(r.admin, { node, op, args }, r.token);
+      if (r && !e.nodeCfg(node)) return rpcCall(r.admin, { node, op, args }, r.token, remoteClientTls(cfg.raw, r.kind, r.name, 'admin-api'));
       if (!started) throw new CantonError('NODE_NOT_STARTED', 9, `${node} has not been started`);
       try { return JSON.parse(JSON.stringify(await runOp(e, node, op, args) ?? null)) as unknown; } catch (err) {
         if (err instanceof CantonError) throw new (await import('./api.js')).ConsoleRuntimeError(`Request failed for ${node}. ${err.message}`);
