@@ -90,7 +90,8 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
         onFailedAttempt: ({ error, attemptNumber }) => opts.onRetry?.(`${method} ${url}`, attemptNumber, error),
       },
     ).catch((e: unknown) => {
-      if (e instanceof LedgerHttpError) throw e;
+      // The RemoteError names the endpoint, Canton's code and the fix.
+      if (e instanceof LedgerHttpError) throw e.remote;
       if (e instanceof RemoteError) throw e;
       throw new RemoteError(`${method} ${url} failed: ${(e as Error).message}`, { where: `${method} ${url}`, cause: e });
     });

@@ -25,8 +25,9 @@ const HINTS: Record<string, string> = {
   USER_ALREADY_EXISTS: 'The user exists; `canton-mpc users create` converges its rights instead of creating it again.',
   PARTY_NOT_KNOWN_ON_LEDGER: 'The party is not allocated on this participant: check `parties` in canton-mpc.yaml and `canton-mpc status`.',
   INVALID_ARGUMENT: 'A value sent to the Ledger API was rejected; check user ids and party ids in canton-mpc.yaml.',
-  UNAUTHENTICATED: 'The participant requires a token: configure `auth` in canton-mpc.yaml.',
-  PERMISSION_DENIED: 'The token lacks the rights for this call (user management needs ParticipantAdmin).',
+  UNAUTHENTICATED:
+    'The participant refused the token (missing, expired, meant for another participant, or signed by a key it does not trust). If the signing key, the certificates or `security` in canton-mpc.yaml changed since Canton started, run `canton-mpc down && canton-mpc up`; for your own calls, mint a fresh token with `canton-mpc token --user ID`.',
+  PERMISSION_DENIED: 'The token\'s user lacks the rights for this call (user management and party listing need ParticipantAdmin): grant them with `users.<id>.participantAdmin: true`, or use a token of a user that has them.',
   TOO_MANY_USER_RIGHTS: 'The participant limits rights per user (`user-management-service.max-rights-per-user`).',
 };
 
