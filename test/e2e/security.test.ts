@@ -142,6 +142,33 @@ describe('security: jwt+mtls with Postgres', () => {
     writeFileSync(join(s, 'jwt', 'signing.key'), goodKey, { mode: 0o600 });
     expect((await run(['users', 'list'])).exitCode).toBe(0);
 
+    // The remote console: remote.conf (TLS client side) includes the 0600 token file; without tokens it is refused.
+    const canton = join(p.release.cache, 'canton', '3.4.11', 'bin', 'canton');
+    writeFileSync(join(p.dir, 'users.canton'), 'println(s"users=${participant1.ledger_api.users.list().users.map(_.id).mkString(",")}")\n');
+    const consoleRun = () => {
+      try {
+        const out = execFileSync(canton, ['run', 'users.canton', '-c', join(p!.stateDir, 'config', 'remote.conf')], { cwd: p!.dir, env: { ...process.env, JAVA_HOME: p!.release.javaHome }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+        outputs.push(out);
+        return { code: 0, out };
+      } catch (e) {
+        const err = e as { status: number; stdout: string; stderr: string };
+        outputs.push(err.stdout, err.stderr);
+        return { code: err.status, out: `${err.stdout}${err.stderr}` };
+      }
+    };
+    expect((await run(['token', '--console'])).exitCode).toBe(0);
+    const ok = consoleRun();
+    expect(ok.out).toContain('users=issuer-user,participant_admin');
+    expect(ok.code).toBe(0);
+    const tokensFile = join(s, 'tokens', 'console.conf');
+    writeFileSync(tokensFile, '# no tokens\n', { mode: 0o600 });
+    const noToken = consoleRun();
+    expect(noToken.code).toBe(1);
+    expect(noToken.out).toContain('UNAUTHENTICATED');
+    expect((await run(['token', '--console'])).exitCode).toBe(0);
+    expect(statSync(tokensFile).mode & 0o777).toBe(0o600);
+    expect(consoleRun().code).toBe(0);
+
     // openssl verify for every generated certificate; keys 0600 in 0700 directories.
     const certs = filesUnder(join(s, 'tls')).filter((f) => f.endsWith('.crt') && !f.endsWith('ca.crt'));
     expect(certs.length).toBe(3 + 4 - 1 + 1); // 4 nodes + 3 clients
