@@ -22,7 +22,7 @@ export interface CheckResult {
   data?: Record<string, unknown>;
 }
 
-export const CHECK_IDS = ['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres'] as const;
+export const CHECK_IDS = ['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres', 'certificates', 'token-lifetime'] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
 export interface PgSession {
@@ -310,6 +310,9 @@ export async function runDoctor(topology: Topology, deps: DoctorDeps, opts: Doct
     ports: () => checkPorts(topology, deps, opts),
     'sandbox-ports': () => checkSandboxPorts(topology),
     postgres: () => checkPostgres(topology, deps),
+    // src/security/doctor.ts: certificate expiry and token lifetimes of a secured topology.
+    certificates: async () => (await import('../security/doctor.js')).checkCertificates(topology),
+    'token-lifetime': async () => (await import('../security/doctor.js')).checkTokenLifetime(topology),
   };
   const ids = CHECK_IDS.filter((id) => !opts.only || opts.only.includes(id));
   return Promise.all(

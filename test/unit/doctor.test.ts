@@ -26,6 +26,7 @@ function topology(over: { storage?: 'memory' | 'postgres'; embedded?: boolean; b
   return {
     projectDir: '/p',
     stateDir: '/p/.canton-mpc',
+    security: { mode: 'none', secretsDir: '/p/.canton-mpc/secrets' },
     canton: { version: '3.4.11' },
     synchronizer: { name: 'da' },
     storage: over.storage ?? 'memory',
@@ -234,7 +235,7 @@ describe('checkPostgres', () => {
 describe('runDoctor', () => {
   it('runs every check in a stable order; passes with warnings only', async () => {
     const r = await runDoctor(topology(), deps({ cpuCount: () => 2 }));
-    expect(r.map((c) => c.id)).toEqual(['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres']);
+    expect(r.map((c) => c.id)).toEqual(['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres', 'certificates', 'token-lifetime']);
     expect(r.find((c) => c.id === 'cpu')?.status).toBe('warn');
     expect(doctorPassed(r)).toBe(true);
   });
@@ -253,7 +254,7 @@ describe('runDoctor', () => {
     );
     const disk = r.find((c) => c.id === 'disk') as CheckResult;
     expect(disk).toMatchObject({ status: 'fail', detail: 'check failed: EIO' });
-    expect(r).toHaveLength(9);
+    expect(r).toHaveLength(11);
     expect(doctorPassed(r)).toBe(false);
   });
   it('canton release missing is a warning, not a failure', async () => {

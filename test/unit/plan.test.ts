@@ -102,7 +102,7 @@ describe('journal', () => {
 function topo(over: Partial<Topology> = {}): Topology {
   const mem = { type: 'memory' } as const;
   return {
-    projectDir: '/p', stateDir: '/p/.canton-mpc', canton: { version: '3.4.11' }, synchronizer: { name: 's' }, storage: 'memory',
+    projectDir: '/p', stateDir: '/p/.canton-mpc', security: { mode: 'none', secretsDir: '/p/.canton-mpc/secrets' }, canton: { version: '3.4.11' }, synchronizer: { name: 's' }, storage: 'memory',
     sequencers: [{ kind: 'sequencer', name: 'sequencer1', address: '127.0.0.1', storage: mem, ports: { public: 1, admin: 2 } }],
     mediators: [{ kind: 'mediator', name: 'mediator1', address: '127.0.0.1', storage: mem, ports: { admin: 3 } }],
     participants: [{ kind: 'participant', name: 'participant1', address: '127.0.0.1', storage: mem, ports: { ledger: 4, admin: 5, json: 6 } }],
@@ -120,6 +120,8 @@ describe('buildUpPlan', () => {
       ['preflight', 'canton-release', 'render', 'postgres-server', 'postgres-databases', 'canton-daemon', 'readiness', 'users', 'state']],
     ['signer', topo({ signer: { command: 'x', args: [], env: {}, passEnv: [], participant: 'participant1', party: 'P', user: 'u' } }),
       ['preflight', 'canton-release', 'render', 'canton-daemon', 'readiness', 'users', 'signer', 'state']],
+    ['security: the secrets step before render', topo({ security: { mode: 'jwt', secretsDir: '/p/.canton-mpc/secrets' } }),
+      ['preflight', 'canton-release', 'secrets', 'render', 'canton-daemon', 'readiness', 'users', 'state']],
   ])('%s', (_name, t, expected) => {
     expect(ids(t)).toEqual(expected);
     for (const id of expected) expect(UP_STEP_IDS).toContain(id);
@@ -134,7 +136,7 @@ describe('buildUpPlan', () => {
     const yes = async () => true;
     const act = (n: string) => async () => void calls.push(n);
     const a: UpActions = {
-      preflight: act('preflight'), cantonInstalled: yes, ensureCanton: act('ensureCanton'), renderedUpToDate: yes, render: act('render'),
+      preflight: act('preflight'), cantonInstalled: yes, ensureCanton: act('ensureCanton'), secretsInPlace: yes, ensureSecrets: act('secrets'), renderedUpToDate: yes, render: act('render'),
       postgresServerRunning: yes, startPostgresServer: act('pg'), databasesProvisioned: yes, provisionDatabases: act('db'),
       daemonRunning: yes, startDaemon: act('daemon'), daemonReady: yes, waitForReadiness: act('ready'), usersConverged: yes, convergeUsers: act('users'),
       signerRunning: yes, startSigner: act('signer'), writeState: act('state'),

@@ -13,7 +13,7 @@ import type { Topology } from '../../src/config/types.js';
 const mem = { type: 'memory' } as const;
 function topo(env: Record<string, string>): Topology {
   return {
-    projectDir: '/p', stateDir: '/p/.canton-mpc', canton: { version: '3.4.11' }, synchronizer: { name: 'sync' }, storage: 'memory',
+    projectDir: '/p', stateDir: '/p/.canton-mpc', security: { mode: 'none', secretsDir: '/p/.canton-mpc/secrets' }, canton: { version: '3.4.11' }, synchronizer: { name: 'sync' }, storage: 'memory',
     sequencers: [], mediators: [],
     participants: [
       { kind: 'participant', name: 'participant1', address: '127.0.0.1', storage: mem, ports: { ledger: 5011, admin: 5012, json: 5013 } },
