@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { authorizationFor, tlsMaterial } from '../system/http-security.js';
+import { authorizationFor, tlsFor } from '../system/http-security.js';
 
 /**
  * A bare HTTP GET that returns the status code (0 when nothing answers within `timeoutMs`).
@@ -10,8 +10,8 @@ import { authorizationFor, tlsMaterial } from '../system/http-security.js';
 export async function httpStatus(url: string, timeoutMs: number): Promise<number> {
   // A secured topology: trust its CA (client certificate under mTLS) and send a token.
   const auth = await authorizationFor(url).catch(() => undefined);
-  const tls = url.startsWith('https:') ? tlsMaterial() : undefined;
-  const send = tls ? httpsRequest : request;
+  const tls = tlsFor(url);
+  const send = url.startsWith('https:') ? httpsRequest : request;
   return new Promise((resolve) => {
     let done = false;
     const finish = (code: number) => {

@@ -40,6 +40,7 @@ export function activateSecurity(t: Topology, env: NodeJS.ProcessEnv): void {
   const tokens = s.jwt ? adminTokenProvider(t, env) : undefined;
   configureHttpSecurity({
     ...(s.tls ? { tls: { ca: s.tls.trustCollectionFile, ...(client ? { cert: client.cert, key: client.key } : {}) } } : {}),
+    origins: new Set(byOrigin.keys()),
     authorization: async (url) => {
       const u = new URL(url);
       const participant = byOrigin.get(u.origin);

@@ -1,19 +1,13 @@
 /**
- * X.509 generation in-process (no openssl): a 10-year CA, per-node server certificates with SANs,
- * client certificates for mTLS, and the self-signed certificate that carries the JWT signing key.
- * Keys are made by Node's WebCrypto and exported as unencrypted PKCS8 PEM (what Canton's
- * `private-key-file` reads, FACTS §2.6). `@peculiar/x509` needs a Reflect polyfill, hence the import.
- * Reading certificates back (expiry, SANs, issuer) uses Node's own X509Certificate: see inspect.ts.
+ * X.509 generation in-process with Node's crypto (no openssl, no ASN.1 library): a 10-year CA,
+ * per-node server certificates with SANs, client certificates for mTLS, and the self-signed
+ * certificate that carries the JWT signing key. Keys are exported as unencrypted PKCS8 PEM (what
+ * Canton's `private-key-file` reads, FACTS §2.6). The DER follows RFC 5280; `openssl verify`
+ * checks every certificate in the tests.
  */
-import 'reflect-metadata';
-import { webcrypto } from 'node:crypto';
-
-type CryptoKey = webcrypto.CryptoKey;
-type CryptoKeyPair = webcrypto.CryptoKeyPair;
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, sign, X509Certificate, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import * as x509 from '@peculiar/x509';
-
-x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
+import { bits, bool, ctx, namedBits, octets, oid, pem, seq, set, time, uint, utf8, type Der } from './der.js';
 
 const DAY_MS = 86_400_000;
 export const CA_VALIDITY_DAYS = 3650;
@@ -24,69 +18,66 @@ const NOT_BEFORE_SKEW_MS = 5 * 60_000;
 
 export type KeyAlg = 'ES256' | 'RS256';
 
-const EC: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
-const RSA: webcrypto.RsaHashedKeyGenParams = { name: 'RSASSA-PKCS1-v1_5', modulusLength: 2048, publicExponent: new Uint8Array([1, 0, 1]), hash: 'SHA-256' };
-
 export interface Issued {
   certPem: string;
   keyPem: string;
 }
 
 export interface Issuer {
-  cert: x509.X509Certificate;
-  key: CryptoKey;
+  name: Der;
+  key: KeyObject;
+  keyId: Buffer;
   pem: string;
 }
 
-async function keyPair(alg: KeyAlg): Promise<CryptoKeyPair> {
-  return (await webcrypto.subtle.generateKey(alg === 'RS256' ? RSA : EC, true, ['sign', 'verify'])) as CryptoKeyPair;
+const OID = {
+  ecdsaSha256: '1.2.840.10045.4.3.2',
+  rsaSha256: '1.2.840.113549.1.1.11',
+  cn: '2.5.4.3',
+  basicConstraints: '2.5.29.19',
+  keyUsage: '2.5.29.15',
+  extKeyUsage: '2.5.29.37',
+  subjectAltName: '2.5.29.17',
+  subjectKeyId: '2.5.29.14',
+  authorityKeyId: '2.5.29.35',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+};
+/** KeyUsage bit numbers (RFC 5280 4.2.1.3). */
+const KU = { digitalSignature: 0, keyEncipherment: 2, keyAgreement: 4, keyCertSign: 5, cRLSign: 6 };
+
+function keyPair(alg: KeyAlg): { privateKey: KeyObject; publicKey: KeyObject } {
+  return alg === 'RS256' ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : generateKeyPairSync('ec', { namedCurve: 'P-256' });
 }
 
-async function pkcs8Pem(key: CryptoKey): Promise<string> {
-  const der = await webcrypto.subtle.exportKey('pkcs8', key);
-  return x509.PemConverter.encode(der, 'PRIVATE KEY') + '\n';
+const name = (cn: string): Der => seq(set(seq(oid(OID.cn), utf8(cn))));
+const spki = (k: KeyObject): Buffer => k.export({ type: 'spki', format: 'der' });
+/** Subject key identifier: SHA-1 of the subjectPublicKey bits (RFC 5280 4.2.1.2, method 1). */
+function keyId(k: KeyObject): Buffer {
+  const der = spki(k);
+  // The BIT STRING is the SPKI's last element; hashing the whole SPKI is also unique, and simpler.
+  return createHash('sha1').update(der).digest();
 }
+const ext = (id: string, critical: boolean, value: Der): Der => seq(oid(id), ...(critical ? [bool(true)] : []), octets(value));
 
-function serial(): string {
-  const b = webcrypto.getRandomValues(new Uint8Array(16));
-  b[0] = b[0]! & 0x7f; // positive
-  return Buffer.from(b).toString('hex');
-}
-
-function validity(now: Date, days: number) {
-  return { notBefore: new Date(now.getTime() - NOT_BEFORE_SKEW_MS), notAfter: new Date(now.getTime() + days * DAY_MS) };
-}
-
-/** Escape a value for an X.500 name string (RFC 4514). */
-function cn(value: string): string {
-  return `CN=${value.replace(/([,+"\\<>;=])/g, '\\$1')}`;
-}
-
-export async function createCa(name: string, now = new Date()): Promise<Issued> {
-  const keys = await keyPair('ES256');
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: cn(name),
-    keys,
-    signingAlgorithm: EC,
-    ...validity(now, CA_VALIDITY_DAYS),
-    extensions: [
-      new x509.BasicConstraintsExtension(true, 0, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
-      await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
+function sanEntries(hosts: string[]): Der[] {
+  return subjectAltNames(hosts).map((h) => {
+    if (h.type === 'dns') return ctx(2, Buffer.from(h.value, 'ascii'), false);
+    const v = h.value;
+    const bytes = isIP(v) === 4 ? Buffer.from(v.split('.').map(Number)) : ipv6Bytes(v);
+    return ctx(7, bytes, false);
   });
-  return { certPem: cert.toString('pem') + '\n', keyPem: await pkcs8Pem(keys.privateKey) };
 }
 
-export async function loadIssuer(certPem: string, keyPem: string): Promise<Issuer> {
-  const cert = new x509.X509Certificate(certPem);
-  const der = x509.PemConverter.decodeFirst(keyPem);
-  const key = await webcrypto.subtle.importKey('pkcs8', der, EC, false, ['sign']);
-  return { cert, key, pem: certPem };
+function ipv6Bytes(v: string): Buffer {
+  const [head, tail] = v.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail !== undefined && tail !== '' ? tail.split(':') : [];
+  const groups = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  return Buffer.from(groups.flatMap((g) => { const n = parseInt(g || '0', 16); return [n >> 8, n & 0xff]; }));
 }
 
-/** SAN entries: IP literals as iPAddress, everything else as dNSName. */
+/** SAN entries: IP literals as iPAddress, everything else as dNSName; wildcard addresses dropped. */
 export function subjectAltNames(hosts: string[]): Array<{ type: 'dns' | 'ip'; value: string }> {
   const seen = new Set<string>();
   const out: Array<{ type: 'dns' | 'ip'; value: string }> = [];
@@ -99,46 +90,113 @@ export function subjectAltNames(hosts: string[]): Array<{ type: 'dns' | 'ip'; va
   return out;
 }
 
+function certificate(o: { subject: Der; issuer: Der; subjectKey: KeyObject; signer: KeyObject; now: Date; days: number; extensions: Der[] }): string {
+  const rsa = o.signer.asymmetricKeyType === 'rsa';
+  const sigAlg = rsa ? seq(oid(OID.rsaSha256), Buffer.from([0x05, 0x00])) : seq(oid(OID.ecdsaSha256));
+  const serial = randomBytes(16);
+  serial[0] = serial[0]! & 0x7f;
+  const tbs = seq(
+    ctx(0, uint(2)), // v3
+    uint(serial),
+    sigAlg,
+    o.issuer,
+    seq(time(new Date(o.now.getTime() - NOT_BEFORE_SKEW_MS)), time(new Date(o.now.getTime() + o.days * DAY_MS))),
+    o.subject,
+    spki(o.subjectKey),
+    ctx(3, seq(...o.extensions)),
+  );
+  const signature = sign('sha256', tbs, o.signer); // DER-encoded ECDSA signature, or PKCS#1 v1.5
+  return pem('CERTIFICATE', seq(tbs, sigAlg, bits(signature)));
+}
+
+const keyPem = (k: KeyObject): string => k.export({ type: 'pkcs8', format: 'pem' }) as string;
+
+export async function createCa(cn: string, now = new Date()): Promise<Issued> {
+  const k = keyPair('ES256');
+  const id = keyId(k.publicKey);
+  const certPem = certificate({
+    subject: name(cn),
+    issuer: name(cn),
+    subjectKey: k.publicKey,
+    signer: k.privateKey,
+    now,
+    days: CA_VALIDITY_DAYS,
+    extensions: [
+      ext(OID.basicConstraints, true, seq(bool(true), uint(0))),
+      ext(OID.keyUsage, true, namedBits([KU.keyCertSign, KU.cRLSign])),
+      ext(OID.subjectKeyId, false, octets(id)),
+    ],
+  });
+  return { certPem, keyPem: keyPem(k.privateKey) };
+}
+
+export async function loadIssuer(certPem: string, caKeyPem: string): Promise<Issuer> {
+  const cert = new X509Certificate(certPem);
+  const key = createPrivateKey(caKeyPem);
+  // The CA's subject, as DER, is the leaves' issuer: take it from the certificate itself.
+  const der = cert.raw;
+  return { name: issuerSubjectDer(der), key, keyId: keyId(cert.publicKey), pem: certPem };
+}
+
+/** The subject Name of a DER certificate (TBSCertificate's sixth element). */
+function issuerSubjectDer(der: Buffer): Der {
+  const read = (b: Buffer, at: number): { start: number; end: number; next: number } => {
+    let len = b[at + 1]!;
+    let hdr = 2;
+    if (len & 0x80) {
+      const n = len & 0x7f;
+      len = 0;
+      for (let i = 0; i < n; i++) len = len * 256 + b[at + 2 + i]!;
+      hdr += n;
+    }
+    return { start: at, end: at + hdr + len, next: at + hdr };
+  };
+  const certSeq = read(der, 0);
+  const tbs = read(der, certSeq.next);
+  let at = tbs.next;
+  const fields: Array<{ start: number; end: number }> = [];
+  while (at < tbs.end && fields.length < 6) {
+    const f = read(der, at);
+    fields.push(f);
+    at = f.end;
+  }
+  // [0] version, serial, signature, issuer, validity, subject
+  const subject = fields[5]!;
+  return der.subarray(subject.start, subject.end);
+}
+
 /**
  * A leaf certificate signed by the CA. `server`: serverAuth + clientAuth and the SANs (a node is
  * also a client of other nodes); `client`: clientAuth only. The PEM returned is the chain (leaf,
  * then CA), as Canton's `cert-chain-file` expects.
  */
 export async function issueLeaf(ca: Issuer, o: { name: string; kind: 'server' | 'client'; hosts?: string[] }, now = new Date()): Promise<Issued> {
-  const keys = await keyPair('ES256');
-  const usages = o.kind === 'server' ? [x509.ExtendedKeyUsage.serverAuth, x509.ExtendedKeyUsage.clientAuth] : [x509.ExtendedKeyUsage.clientAuth];
-  const extensions: x509.Extension[] = [
-    new x509.BasicConstraintsExtension(false, undefined, true),
-    new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyAgreement, true),
-    new x509.ExtendedKeyUsageExtension(usages, false),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-    await x509.AuthorityKeyIdentifierExtension.create(ca.cert, false),
+  const k = keyPair('ES256');
+  const usages = o.kind === 'server' ? [OID.serverAuth, OID.clientAuth] : [OID.clientAuth];
+  const extensions = [
+    ext(OID.basicConstraints, true, seq()),
+    ext(OID.keyUsage, true, namedBits([KU.digitalSignature, KU.keyAgreement])),
+    ext(OID.extKeyUsage, false, seq(...usages.map(oid))),
+    ext(OID.subjectKeyId, false, octets(keyId(k.publicKey))),
+    ext(OID.authorityKeyId, false, seq(ctx(0, ca.keyId, false))),
   ];
-  const sans = subjectAltNames(o.hosts ?? []);
-  if (sans.length > 0) extensions.push(new x509.SubjectAlternativeNameExtension(sans, false));
-  const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
-    subject: cn(o.name),
-    issuer: ca.cert.subject,
-    publicKey: keys.publicKey,
-    signingKey: ca.key,
-    signingAlgorithm: EC,
-    ...validity(now, LEAF_VALIDITY_DAYS),
-    extensions,
-  });
-  return { certPem: `${cert.toString('pem')}\n${ca.pem.trimEnd()}\n`, keyPem: await pkcs8Pem(keys.privateKey) };
+  const sans = sanEntries(o.hosts ?? []);
+  if (sans.length > 0) extensions.push(ext(OID.subjectAltName, false, seq(...sans)));
+  const certPem = certificate({ subject: name(o.name), issuer: ca.name, subjectKey: k.publicKey, signer: ca.key, now, days: LEAF_VALIDITY_DAYS, extensions });
+  return { certPem: `${certPem}${ca.pem.trimEnd()}\n`, keyPem: keyPem(k.privateKey) };
 }
 
 /** The JWT signing key and the self-signed certificate Canton's `jwt-*-crt` auth service reads. */
-export async function createSigningCertificate(alg: KeyAlg, name: string, now = new Date()): Promise<Issued> {
-  const keys = await keyPair(alg);
-  const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
-    name: cn(name),
-    keys,
-    signingAlgorithm: alg === 'RS256' ? RSA : EC,
-    ...validity(now, CA_VALIDITY_DAYS),
-    extensions: [new x509.BasicConstraintsExtension(false, undefined, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true)],
+export async function createSigningCertificate(alg: KeyAlg, cn: string, now = new Date()): Promise<Issued> {
+  const k = keyPair(alg);
+  const certPem = certificate({
+    subject: name(cn),
+    issuer: name(cn),
+    subjectKey: k.publicKey,
+    signer: k.privateKey,
+    now,
+    days: CA_VALIDITY_DAYS,
+    extensions: [ext(OID.basicConstraints, true, seq()), ext(OID.keyUsage, true, namedBits([KU.digitalSignature]))],
   });
-  return { certPem: cert.toString('pem') + '\n', keyPem: await pkcs8Pem(keys.privateKey) };
+  return { certPem, keyPem: keyPem(k.privateKey) };
 }

@@ -47,7 +47,7 @@ export async function prepareSignerSecurity(t: Topology, env: NodeJS.ProcessEnv)
   if (spec) {
     if (spec.jwt.alg === 'HS256') {
       const key = await loadSigningKey(spec.jwt, { env, secretsDir: s.secretsDir });
-      await writeSecretFile(jwtPaths(s.secretsDir).hmacSecret, `${new TextDecoder().decode(key.key as Uint8Array)}\n`);
+      await writeSecretFile(jwtPaths(s.secretsDir).hmacSecret, `${(key.key as Buffer).toString('utf8')}\n`);
     }
     await writeToken(spec, await loadSigningKey(spec.jwt, { env, secretsDir: s.secretsDir, hmacFile: true }));
     out.CANTON_MPC_TOKEN_FILE = spec.file;

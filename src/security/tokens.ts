@@ -1,5 +1,5 @@
 /**
- * JWTs minted in-process with `jose`, in the shape Canton 3.4.11 accepts
+ * JWTs minted in-process (Node crypto, jws.ts), in the shape Canton 3.4.11 accepts
  * (base/daml-jwt/.../AuthServiceJWTPayload.scala, community/base/.../auth/AuthServiceJWT.scala):
  * `sub` = the user id, `exp` within max-token-lifetime (JwtVerifier refuses tokens without one), and
  * the audience or scope the participant's auth service checks. canton-mpc renders one
@@ -12,6 +12,7 @@ import type { JwtSpec } from './types.js';
 import { jwtPaths } from './paths.js';
 import { registerSecret } from '../ui/redact.js';
 import { PrerequisiteError, UserError } from '../errors.js';
+import { importKey, signJws, type JwsKey } from './jws.js';
 
 /** The participant's built-in admin user (UserManagementStore.scala:98, FACTS §6). */
 export const PARTICIPANT_ADMIN = 'participant_admin';
@@ -47,15 +48,13 @@ export function claimsFor(jwt: JwtSpec, r: TokenRequest): Record<string, unknown
   return { iss: ISSUER, sub: r.user, ...(aud ? { aud: [aud] } : {}), ...(scopes.length ? { scope: scopes.join(' ') } : {}) };
 }
 
-export type SigningKey = { alg: string; key: Uint8Array | CryptoKeyLike };
-type CryptoKeyLike = Parameters<typeof import('jose').SignJWT.prototype.sign>[0];
+export type SigningKey = JwsKey;
 
 /**
  * The key canton-mpc signs with: the generated or configured PKCS8 key file, or the HMAC secret from
  * `auth.secretEnv` (`hmacFile`: the 0600 copy the signer's supervisor reads).
  */
 export async function loadSigningKey(jwt: JwtSpec, o: { env: NodeJS.ProcessEnv; secretsDir: string; hmacFile?: boolean }): Promise<SigningKey> {
-  const jose = await import('jose');
   if (jwt.type === 'jwt-jwks' || !jwt.alg) {
     throw new UserError('canton-mpc cannot mint tokens for `auth.type: jwt-jwks`', { where: 'auth.type', hint: 'get the token from your identity provider' });
   }
@@ -63,7 +62,7 @@ export async function loadSigningKey(jwt: JwtSpec, o: { env: NodeJS.ProcessEnv; 
     const secret = o.hmacFile ? (await readFile(jwtPaths(o.secretsDir).hmacSecret, 'utf8')).trim() : o.env[jwt.secretEnv!];
     if (!secret) throw new PrerequisiteError(`$${jwt.secretEnv} is not set (auth.secretEnv)`, { where: 'auth.secretEnv', hint: `export ${jwt.secretEnv}=<the HMAC secret Canton verifies with>` });
     registerSecret(secret);
-    return { alg: 'HS256', key: new TextEncoder().encode(secret) };
+    return importKey('HS256', secret);
   }
   let pem: string;
   try {
@@ -71,19 +70,18 @@ export async function loadSigningKey(jwt: JwtSpec, o: { env: NodeJS.ProcessEnv; 
   } catch (e) {
     throw new PrerequisiteError(`cannot read the JWT signing key ${jwt.signingKey}: ${(e as Error).message}`, { where: jwt.signingKey, hint: jwt.generated ? 'run `canton-mpc up`, which generates it' : 'check auth.privateKeyFile' });
   }
-  return { alg: jwt.alg, key: await jose.importPKCS8(pem, jwt.alg) };
+  try {
+    return importKey(jwt.alg, pem);
+  } catch (e) {
+    throw new UserError(`the JWT signing key ${jwt.signingKey} is not a PEM private key: ${(e as Error).message}`, { where: jwt.signingKey, hint: 'give auth.privateKeyFile a PKCS8 PEM key (`-----BEGIN PRIVATE KEY-----`)' });
+  }
 }
 
 /** A signed token; `exp` is whole seconds, never beyond `now + lifetime`. Registered for redaction. */
 export async function mintToken(jwt: JwtSpec, key: SigningKey, r: TokenRequest, now = Date.now()): Promise<string> {
-  const { SignJWT } = await import('jose');
   const lifetime = Math.min(r.lifetimeMs ?? jwt.tokenLifetimeMs, jwt.maxTokenLifetimeMs ?? Infinity);
   const iat = Math.floor(now / 1000);
-  const token = await new SignJWT(claimsFor(jwt, r))
-    .setProtectedHeader({ alg: key.alg, typ: 'JWT' })
-    .setIssuedAt(iat)
-    .setExpirationTime(iat + Math.max(1, Math.floor(lifetime / 1000)))
-    .sign(key.key as CryptoKeyLike);
+  const token = signJws({ ...claimsFor(jwt, r), iat, exp: iat + Math.max(1, Math.floor(lifetime / 1000)) }, key);
   registerSecret(token);
   return token;
 }

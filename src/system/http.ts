@@ -1,5 +1,5 @@
 import { RemoteError } from '../errors.js';
-import { authorizationFor, httpSecurity, tlsMaterial } from './http-security.js';
+import { authorizationFor, secureFetch, tlsFor } from './http-security.js';
 
 /**
  * The one HTTP client: Node's fetch with a named per-request timeout. Failures name the method and
@@ -25,17 +25,6 @@ const HINTS: Record<string, string> = {
   EPROTO: 'The TLS handshake failed: the server may require a client certificate (`security: jwt+mtls`) or speak plain HTTP.',
 };
 
-let tlsFetch: Promise<FetchLike> | undefined;
-/** Node's fetch cannot take a CA; undici's can, through a dispatcher (loaded only for https). */
-function secureFetch(): Promise<FetchLike> {
-  tlsFetch ??= import('undici').then(({ Agent, fetch: undiciFetch }) => {
-    const m = tlsMaterial()!;
-    const dispatcher = new Agent({ connect: { ca: m.ca, ...(m.cert ? { cert: m.cert } : {}), ...(m.key ? { key: m.key } : {}) } });
-    return ((input: string | URL | Request, init?: RequestInit) => undiciFetch(input as string, { ...(init as object), dispatcher } as never)) as unknown as FetchLike;
-  });
-  return tlsFetch;
-}
-
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
 export async function httpRequest(url: string, req: HttpRequest = {}, fetchImpl?: FetchLike): Promise<Response> {
@@ -48,7 +37,7 @@ export async function httpRequest(url: string, req: HttpRequest = {}, fetchImpl?
       const auth = await authorizationFor(url);
       if (auth) headers = { ...headers, authorization: auth };
     }
-    const f = fetchImpl ?? (url.startsWith('https:') && httpSecurity().tls ? await secureFetch() : fetch);
+    const f = fetchImpl ?? (tlsFor(url) ? (secureFetch as FetchLike) : fetch);
     return await f(url, { method, headers, body: req.body, signal });
   } catch (e) {
     const err = e as Error & { cause?: { code?: string } };
