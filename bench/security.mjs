@@ -37,19 +37,23 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const h = await loadHelpers();
 const modes = ['none', 'jwt+tls'];
 const rows = Object.fromEntries(modes.map((m) => [m, { up: [], rerun: [], status: [] }]));
-for (let i = 0; i < RUNS; i++) {
-  for (const mode of i % 2 === 0 ? modes : [...modes].reverse()) {
-    const p = await h.makeProject({ config: { security: mode } });
-    try {
+// One project per mode (test port blocks are few); each run starts cold: `down --wipe` first.
+const projects = {};
+for (const mode of modes) projects[mode] = await h.makeProject({ config: { security: mode } });
+try {
+  for (let i = 0; i < RUNS; i++) {
+    for (const mode of i % 2 === 0 ? modes : [...modes].reverse()) {
+      const p = projects[mode];
+      cli(p, ['down', '--wipe', '--yes']);
       const up = cli(p, ['up', '--timeout', '120s']);
       if (up.code !== 0) throw new Error(`up (${mode}) failed with exit ${up.code}`);
       rows[mode].up.push(up.ms);
       rows[mode].rerun.push(cli(p, ['up']).ms);
       rows[mode].status.push(cli(p, ['status']).ms);
-    } finally {
-      await p.cleanup();
     }
   }
+} finally {
+  for (const p of Object.values(projects)) await p.cleanup();
 }
 h.cleanupReleases();
 const m = Object.fromEntries(modes.map((mode) => [mode, Object.fromEntries(Object.entries(rows[mode]).map(([k, v]) => [k, median(v)]))]));
