@@ -5,22 +5,11 @@
 // process so both see the same machine; then `status` and the healthy re-run for each.
 // Needs a build (`npm run build`). Run: node bench/security.mjs [runs]  (goal: ratio under 1.2)
 import { execFileSync } from 'node:child_process';
-import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { CLI, loadHelpers } from './helpers.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'canton-mpc.js');
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 const RUNS = Number(process.argv[2] ?? 3);
-
-async function loadHelpers() {
-  const out = join(ROOT, 'node_modules', '.cache', 'canton-mpc-bench', 'helpers.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'test/support/cli.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, packages: 'external', logLevel: 'silent',
-    define: { 'import.meta.dirname': JSON.stringify(join(ROOT, 'test/support')), 'import.meta.url': JSON.stringify(pathToFileURL(join(ROOT, 'test/emulator/pack.ts')).href) },
-  });
-  return import(out);
-}
 
 function cli(p, args) {
   const t0 = process.hrtime.bigint();
@@ -33,7 +22,6 @@ function cli(p, args) {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, code };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const h = await loadHelpers();
 const modes = ['none', 'jwt+tls'];
 const rows = Object.fromEntries(modes.map((m) => [m, { up: [], rerun: [], status: [] }]));

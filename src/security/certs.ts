@@ -111,23 +111,19 @@ function certificate(o: { subject: Der; issuer: Der; subjectKey: KeyObject; sign
 
 const keyPem = (k: KeyObject): string => k.export({ type: 'pkcs8', format: 'pem' }) as string;
 
-export async function createCa(cn: string, now = new Date()): Promise<Issued> {
-  const k = keyPair('ES256');
-  const id = keyId(k.publicKey);
-  const certPem = certificate({
-    subject: name(cn),
-    issuer: name(cn),
-    subjectKey: k.publicKey,
-    signer: k.privateKey,
-    now,
-    days: CA_VALIDITY_DAYS,
-    extensions: [
-      ext(OID.basicConstraints, true, seq(bool(true), uint(0))),
-      ext(OID.keyUsage, true, namedBits([KU.keyCertSign, KU.cRLSign])),
-      ext(OID.subjectKeyId, false, octets(id)),
-    ],
-  });
+/** A fresh key pair and its self-signed certificate (the CA, the JWT signing certificate). */
+function selfSigned(alg: KeyAlg, cn: string, now: Date, extensions: (publicKey: KeyObject) => Der[]): Issued {
+  const k = keyPair(alg);
+  const certPem = certificate({ subject: name(cn), issuer: name(cn), subjectKey: k.publicKey, signer: k.privateKey, now, days: CA_VALIDITY_DAYS, extensions: extensions(k.publicKey) });
   return { certPem, keyPem: keyPem(k.privateKey) };
+}
+
+export async function createCa(cn: string, now = new Date()): Promise<Issued> {
+  return selfSigned('ES256', cn, now, (pub) => [
+    ext(OID.basicConstraints, true, seq(bool(true), uint(0))),
+    ext(OID.keyUsage, true, namedBits([KU.keyCertSign, KU.cRLSign])),
+    ext(OID.subjectKeyId, false, octets(keyId(pub))),
+  ]);
 }
 
 export async function loadIssuer(certPem: string, caKeyPem: string): Promise<Issuer> {
@@ -188,15 +184,5 @@ export async function issueLeaf(ca: Issuer, o: { name: string; kind: 'server' | 
 
 /** The JWT signing key and the self-signed certificate Canton's `jwt-*-crt` auth service reads. */
 export async function createSigningCertificate(alg: KeyAlg, cn: string, now = new Date()): Promise<Issued> {
-  const k = keyPair(alg);
-  const certPem = certificate({
-    subject: name(cn),
-    issuer: name(cn),
-    subjectKey: k.publicKey,
-    signer: k.privateKey,
-    now,
-    days: CA_VALIDITY_DAYS,
-    extensions: [ext(OID.basicConstraints, true, seq()), ext(OID.keyUsage, true, namedBits([KU.digitalSignature]))],
-  });
-  return { certPem, keyPem: keyPem(k.privateKey) };
+  return selfSigned(alg, cn, now, () => [ext(OID.basicConstraints, true, seq()), ext(OID.keyUsage, true, namedBits([KU.digitalSignature]))]);
 }
