@@ -23,6 +23,9 @@ const HINTS: Record<string, string> = {
   ERR_TLS_CERT_ALTNAME_INVALID: 'The server certificate does not name this host: add it to `tls.extraHosts` and run `canton-mpc rotate-certs`.',
   CERT_HAS_EXPIRED: 'The server certificate expired: run `canton-mpc rotate-certs`, then restart with `canton-mpc down && canton-mpc up`.',
   EPROTO: 'The TLS handshake failed: the server may require a client certificate (`security: jwt+mtls`) or speak plain HTTP.',
+  ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED: 'The server requires a client certificate (`security: jwt+mtls`): check that .canton-mpc/secrets/tls/clients/ holds one, or run `canton-mpc up` to generate it.',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'The server presents a self-signed certificate canton-mpc does not trust: point `tls.trustCollectionFile` at its CA.',
+  SELF_SIGNED_CERT_IN_CHAIN: 'The server certificate chains to a CA canton-mpc does not trust: point `tls.trustCollectionFile` at that CA (generated: .canton-mpc/secrets/tls/ca.crt).',
 };
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
