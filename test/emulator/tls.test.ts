@@ -79,6 +79,9 @@ test('client-auth require without admin-client, or a missing certificate file: t
   running.push(bad);
   expect((await bad.exited).code).toBe(1);
   expect(bad.out() + bad.err() + (await import('node:fs')).readFileSync(join(bad.cwd, 'log', 'canton.log'), 'utf8')).toContain('type require needs admin-client');
+  const esLife = await startDaemon({ participantExtra: `ledger-api.auth-services = [{ type = jwt-es-256-crt, certificate = "${paths.cert}", max-token-life = 1m }]`, wait: false });
+  running.push(esLife);
+  expect((await esLife.exited).code).toBe(1); // ES types have no max-token-life (AuthServiceConfig.scala)
   const missing = await startDaemon({ participantExtra: `ledger-api.tls { cert-chain-file = "${join(dir, 'nope.crt')}", private-key-file = "${paths.key}" }`, wait: false });
   running.push(missing);
   expect((await missing.exited).code).toBe(1);

@@ -18,7 +18,7 @@ import { CompileError, Interp } from './interp.js';
 import { jsonApiServer, listen } from './jsonapi.js';
 import { APP, ENV, initLog, log, RUNNER, SCRIPT } from './log.js';
 import { runOp } from './ops.js';
-import { adminVerifier, remoteClientTls, serverTls } from './security.js';
+import { adminVerifier, checkAuthServices, remoteClientTls, serverTls } from './security.js';
 import { parseDuration } from './config.js';
 
 const VERSION = '3.4.11';
@@ -140,6 +140,7 @@ async function startNode(e: Env, n: NodeCfg): Promise<void> {
   // A gRPC port the emulator does not speak: bound so it is taken, connections are dropped.
   const grpc = () => netServer((sock) => sock.destroy());
   const raw = e.cfg.raw;
+  checkAuthServices(raw, n);
   if (n.kind === 'sequencer') {
     // DriverBlockSequencerFactory: only the bundled `reference` driver can be loaded.
     if (n.driver !== undefined && n.driver !== 'reference') throw new Error(`Sequencer implementation '${n.driver}', API version 1 not found (out of reference v1)`);

@@ -33,6 +33,9 @@ function pem(path: unknown, what: string): string {
   }
 }
 
+/** TlsServerConfig's fields (ServerConfig.scala); unknown keys fail the config. */
+const TLS_SERVER_KEYS = ['cert-chain-file', 'private-key-file', 'trust-collection-file', 'client-auth', 'minimum-server-protocol-version', 'ciphers', 'enable-cert-revocation-checking'];
+
 /** The server side of `<api>.tls`, or undefined when the API runs plain. Throws what Canton would refuse. */
 export function serverTls(raw: Obj, n: NodeCfg, api: 'ledger-api' | 'admin-api' | 'public-api'): ServerTls | undefined {
   const where = `canton.${n.kind}s.${n.name}.${api}.tls`;
@@ -47,6 +50,7 @@ export function serverTls(raw: Obj, n: NodeCfg, api: 'ledger-api' | 'admin-api' 
     for (const k of Object.keys(t)) if (!['cert-chain-file', 'private-key-file', 'minimum-server-protocol-version', 'ciphers'].includes(k)) throw new ConfigError(`Unknown key ${where}.${k}`);
     return { cert, key: keyText, requestCert: false, rejectUnauthorized: false };
   }
+  for (const k of Object.keys(t)) if (!TLS_SERVER_KEYS.includes(k)) throw new ConfigError(`Unknown key ${where}.${k}`);
   const ca = t['trust-collection-file'] === undefined ? undefined : pem(t['trust-collection-file'], `${where}.trust-collection-file`);
   const type = String(at(t, 'client-auth.type') ?? 'optional');
   if (!['none', 'optional', 'require'].includes(type)) throw new ConfigError(`${where}.client-auth.type: unknown value ${type} (none, optional, require)`);
@@ -64,6 +68,7 @@ export function remoteClientTls(raw: Obj, kind: NodeKind, name: string, api: 'ad
   const t = at(nodeSection(raw, kind, name, true), `${api}.tls`);
   if (!isObj(t) || t.enabled === false || t.enabled === 'false') return undefined;
   const where = `canton.remote-${kind}s.${name}.${api}.tls`;
+  for (const k of Object.keys(t)) if (!['trust-collection-file', 'client-cert', 'enabled'].includes(k)) throw new ConfigError(`Unknown key ${where}.${k}`);
   const out: ClientTls = {};
   if (t['trust-collection-file'] !== undefined) out.ca = pem(t['trust-collection-file'], `${where}.trust-collection-file`);
   const cc = t['client-cert'];
@@ -98,4 +103,36 @@ export async function adminVerifier(raw: Obj, n: NodeCfg, lifetime: (v: unknown)
     const info = await verify!(authorization);
     if (!info.privileged) throw err.unauthenticated('user based authentication is disabled for this API (UserBasedAuthenticationIsDisabled)');
   };
+}
+
+// AuthServiceConfig.scala: the fields of each type. Canton reads config with allowUnknownKeys = false
+// (CantonConfig.scala, preventAllUnknownKeys), so any other key fails the config; AccessLevel is an
+// enumeration (admin | wildcard).
+const COMMON_AUTH_KEYS = ['type', 'target-audience', 'target-scope', 'privileged', 'access-level', 'users'];
+const AUTH_KEYS: Record<string, string[]> = {
+  wildcard: ['type'],
+  'unsafe-jwt-hmac-256': [...COMMON_AUTH_KEYS, 'secret', 'max-token-life'],
+  'jwt-rs-256-crt': [...COMMON_AUTH_KEYS, 'certificate', 'max-token-life'],
+  'jwt-es-256-crt': [...COMMON_AUTH_KEYS, 'certificate'],
+  'jwt-es-512-crt': [...COMMON_AUTH_KEYS, 'certificate'],
+  'jwt-jwks': [...COMMON_AUTH_KEYS, 'url'],
+};
+
+/** Every `auth-services` entry of the node's Ledger and Admin APIs, checked as Canton's reader does. */
+export function checkAuthServices(raw: Obj, n: NodeCfg): void {
+  for (const api of ['ledger-api', 'admin-api']) {
+    const list = at(nodeSection(raw, n.kind, n.name), `${api}.auth-services`);
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new ConfigError(`canton.${n.kind}s.${n.name}.${api}.auth-services must be a list`);
+    list.forEach((a, i) => {
+      const where = `canton.${n.kind}s.${n.name}.${api}.auth-services.${i}`;
+      if (!isObj(a)) throw new ConfigError(`${where} must be an object`);
+      const type = String(a.type ?? '');
+      const allowed = AUTH_KEYS[type];
+      if (!allowed) throw new ConfigError(`${where}.type: unknown auth service type ${type} (${Object.keys(AUTH_KEYS).join(', ')})`);
+      for (const k of Object.keys(a)) if (!allowed.includes(k)) throw new ConfigError(`Unknown key ${where}.${k} (type ${type})`);
+      const level = a['access-level'];
+      if (level !== undefined && !['admin', 'wildcard'].includes(String(level))) throw new ConfigError(`${where}.access-level: ${String(level)} is not one of admin, wildcard`);
+    });
+  }
 }
