@@ -18,13 +18,14 @@ afterAll(async () => {
 
 /** A stand-in signer: records a hash of each token it sees (never the token) and calls the JSON API with it over mTLS. */
 const SIGNER = `
-import { createServer } from 'node:http';
-import { request } from 'node:https';
+import { createServer, request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 const e = process.env;
 const seen = [];
-const tls = { ca: readFileSync(e.CANTON_MPC_CA_FILE), cert: readFileSync(e.CANTON_MPC_CLIENT_CERT_FILE), key: readFileSync(e.CANTON_MPC_CLIENT_KEY_FILE) };
+const tls = e.CANTON_MPC_CA_FILE ? { ca: readFileSync(e.CANTON_MPC_CA_FILE), ...(e.CANTON_MPC_CLIENT_CERT_FILE ? { cert: readFileSync(e.CANTON_MPC_CLIENT_CERT_FILE), key: readFileSync(e.CANTON_MPC_CLIENT_KEY_FILE) } : {}) } : {};
+const request = e.CANTON_MPC_JSON_API.startsWith('https:') ? httpsRequest : httpRequest;
 const call = (token) => new Promise((resolve) => {
   const r = request(e.CANTON_MPC_JSON_API + '/v2/users/' + e.CANTON_MPC_USER_ID, { ...tls, headers: { authorization: 'Bearer ' + token } }, (res) => { res.resume(); resolve(res.statusCode); });
   r.on('error', (err) => resolve(String(err.code)));
@@ -208,5 +209,37 @@ describe('security: jwt+mtls with Postgres', () => {
     }
     // The one place a token is printed: `canton-mpc token`'s stdout, asked for.
     expect(outputs.filter((o) => o.includes(token))).toEqual([tok.stdout]);
+  });
+
+  it('unsafe-jwt-hmac-256 (secret from the environment): Canton reads it through ${?VAR}, the supervisor mints from its 0600 copy, the signer is accepted', async () => {
+    const secret = 'hmac-secret-for-the-e2e-test-0123456789';
+    const healthPort = await getPort();
+    const q = await makeProject({ env: { CANTON_MPC_E2E_HMAC: secret } });
+    try {
+      writeFileSync(join(q.dir, 'signer.mjs'), SIGNER);
+      q.writeConfig({
+        security: 'jwt',
+        auth: { type: 'unsafe-jwt-hmac-256', secretEnv: 'CANTON_MPC_E2E_HMAC', tokenLifetime: '6s' },
+        signer: { command: process.execPath, args: ['signer.mjs'], env: { HEALTH_PORT: String(healthPort) }, health: { url: `http://127.0.0.1:${healthPort}/health`, timeout: '30s' } },
+      });
+      const up = await q.run(['up', '--timeout', '90s']);
+      expect(up.exitCode, up.stderr).toBe(0);
+      const conf = readFileSync(join(q.stateDir, 'config', 'canton.conf'), 'utf8');
+      expect(conf).toContain('secret = ${?CANTON_MPC_E2E_HMAC}');
+      expect(conf).not.toContain(secret);
+      expect(statSync(join(q.stateDir, 'secrets', 'jwt', 'hmac.secret')).mode & 0o777).toBe(0o600);
+      const deadline = Date.now() + 20_000;
+      let seen: { seen: Array<{ status: number }> } | undefined;
+      while (Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        if (existsSync(join(q.dir, 'signer-seen.json'))) seen = JSON.parse(readFileSync(join(q.dir, 'signer-seen.json'), 'utf8'));
+        if ((seen?.seen.length ?? 0) >= 2) break;
+      }
+      expect(seen!.seen.slice(0, 2).map((x) => x.status)).toEqual([200, 200]);
+      expect((await q.run(['status'])).exitCode).toBe(0);
+      for (const f of filesUnder(q.stateDir).filter((x) => !x.includes('/secrets/') && !x.includes('/postgres/'))) expect(readFileSync(f, 'latin1').includes(secret), f).toBe(false);
+    } finally {
+      await q.cleanup();
+    }
   });
 });

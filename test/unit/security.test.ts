@@ -133,3 +133,28 @@ describe('doctor: token lifetimes', () => {
     expect(checkTokenLifetime(topo(yaml)).status).toBe(status);
   });
 });
+
+describe('JWS and certificates for every algorithm', () => {
+  it.each(['ES256', 'RS256'] as const)('%s: the self-signed certificate parses (openssl, jose) and verifies the tokens signed with its key', async (alg) => {
+    const { createSigningCertificate } = await import('../../src/security/certs.js');
+    const { importKey, signJws } = await import('../../src/security/jws.js');
+    const c = await createSigningCertificate(alg, 'jwt signer');
+    const dir = tmp();
+    const certFile = join(dir, 'c.crt');
+    (await import('node:fs')).writeFileSync(certFile, c.certPem);
+    expect(execFileSync('openssl', ['x509', '-in', certFile, '-noout', '-subject'], { encoding: 'utf8' })).toContain('jwt signer');
+    const token = signJws({ sub: 'u', exp: Math.floor(Date.now() / 1000) + 60 }, importKey(alg, c.keyPem));
+    const { payload, protectedHeader } = await jwtVerify(token, await importX509(c.certPem, alg));
+    expect([payload.sub, protectedHeader.alg]).toEqual(['u', alg]);
+  });
+  it('ES512 and HS256 tokens verify with jose', async () => {
+    const { importKey, signJws } = await import('../../src/security/jws.js');
+    const { generateKeyPairSync } = await import('node:crypto');
+    const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-521' });
+    const es = signJws({ sub: 'a' }, importKey('ES512', privateKey.export({ type: 'pkcs8', format: 'pem' }) as string));
+    expect((await jwtVerify(es, publicKey)).payload.sub).toBe('a');
+    const hs = signJws({ sub: 'b' }, importKey('HS256', 'a-long-enough-hmac-secret-for-hs256!'));
+    expect((await jwtVerify(hs, new TextEncoder().encode('a-long-enough-hmac-secret-for-hs256!'))).payload.sub).toBe('b');
+    await expect(jwtVerify(hs, new TextEncoder().encode('another-secret-another-secret-12345'))).rejects.toThrow();
+  });
+});
