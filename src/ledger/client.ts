@@ -1,7 +1,7 @@
 import createClient from 'openapi-fetch';
 import pRetry, { AbortError } from 'p-retry';
 import type { v3_4 } from '@canton-network/core-ledger-client-types';
-import { RemoteError } from '../errors.js';
+import { isCantonMpcError, PrerequisiteError, RemoteError } from '../errors.js';
 import { httpRequest, type FetchLike } from '../system/http.js';
 import { isRetryableStatus, ledgerError, LedgerHttpError } from './errors.js';
 import type { Right } from './rights.js';
@@ -70,6 +70,8 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
         } catch (e) {
           // Connection refused or timed out: retryable, unless we were cancelled.
           if (opts.signal?.aborted) throw new AbortError(e as Error);
+          // A local problem (a certificate file missing) does not get better by retrying.
+          if (e instanceof PrerequisiteError) throw new AbortError(e);
           throw e;
         }
         const status = r.response.status;
@@ -92,7 +94,7 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
     ).catch((e: unknown) => {
       // The RemoteError names the endpoint, Canton's code and the fix.
       if (e instanceof LedgerHttpError) throw e.remote;
-      if (e instanceof RemoteError) throw e;
+      if (isCantonMpcError(e)) throw e;
       throw new RemoteError(`${method} ${url} failed: ${(e as Error).message}`, { where: `${method} ${url}`, cause: e });
     });
   }

@@ -7,6 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { PrerequisiteError } from '../errors.js';
 
 export interface HttpTlsFiles {
   ca: string;
@@ -44,7 +45,17 @@ export function httpSecurity(): HttpSecurity {
 export function tlsMaterial(): TlsMaterial | undefined {
   const f = current.tls;
   if (!f) return undefined;
-  material ??= { ca: readFileSync(f.ca, 'utf8'), ...(f.cert ? { cert: readFileSync(f.cert, 'utf8') } : {}), ...(f.key ? { key: readFileSync(f.key, 'utf8') } : {}) };
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (e) {
+      throw new PrerequisiteError(`cannot read ${path}, which canton-mpc needs to reach this topology over TLS: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+        where: path,
+        hint: 'run `canton-mpc up` (its secrets step regenerates missing certificates), or check the tls: paths in canton-mpc.yaml',
+      });
+    }
+  };
+  material ??= { ca: read(f.ca), ...(f.cert ? { cert: read(f.cert) } : {}), ...(f.key ? { key: read(f.key) } : {}) };
   return material;
 }
 

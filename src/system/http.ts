@@ -1,4 +1,4 @@
-import { RemoteError } from '../errors.js';
+import { isCantonMpcError, RemoteError } from '../errors.js';
 import { authorizationFor, secureFetch, tlsFor } from './http-security.js';
 
 /**
@@ -43,6 +43,7 @@ export async function httpRequest(url: string, req: HttpRequest = {}, fetchImpl?
     const f = fetchImpl ?? (tlsFor(url) ? (secureFetch as FetchLike) : fetch);
     return await f(url, { method, headers, body: req.body, signal });
   } catch (e) {
+    if (isCantonMpcError(e)) throw e;
     const err = e as Error & { cause?: { code?: string } };
     const code = err.cause?.code ?? (err as { code?: string }).code;
     const reason = err.name === 'TimeoutError' ? `no answer within ${req.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS} ms` : (code ?? err.message);

@@ -55,6 +55,15 @@ function get(url: string, tls: Tls, token?: string): Promise<{ status: number | 
   });
 }
 
+/** What the stand-in signer recorded; undefined while it is (non-atomically) rewriting the file. */
+function readSeen(dir: string) {
+  try {
+    return JSON.parse(readFileSync(join(dir, 'signer-seen.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
 describe('security: jwt+mtls with Postgres', () => {
@@ -122,9 +131,8 @@ describe('security: jwt+mtls with Postgres', () => {
     let seen: { seen: Array<{ hash: string; status: number }>; envToken: string; env: Record<string, string> } | undefined;
     while (Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
-      if (!existsSync(join(p.dir, 'signer-seen.json'))) continue;
-      seen = JSON.parse(readFileSync(join(p.dir, 'signer-seen.json'), 'utf8'));
-      if (seen!.seen.length >= 2) break;
+      seen = readSeen(p.dir) ?? seen;
+      if ((seen?.seen.length ?? 0) >= 2) break;
     }
     expect(seen?.seen.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(2);
     expect(seen!.seen.slice(0, 2).map((x) => x.status)).toEqual([200, 200]);
@@ -142,6 +150,14 @@ describe('security: jwt+mtls with Postgres', () => {
     expect(refused.stderr).toMatch(/hint: .*canton-mpc down && canton-mpc up/);
     writeFileSync(join(s, 'jwt', 'signing.key'), goodKey, { mode: 0o600 });
     expect((await run(['users', 'list'])).exitCode).toBe(0);
+    // A client certificate gone missing: named, with the fix; `up` makes it again.
+    const { renameSync } = await import('node:fs');
+    renameSync(join(s, 'tls', 'clients', 'canton-mpc.key'), join(p.dir, 'moved.key'));
+    const noClient = await run(['users', 'list']);
+    expect(noClient.exitCode).toBe(4);
+    expect(noClient.stderr).toContain(join(s, 'tls', 'clients', 'canton-mpc.key'));
+    expect(noClient.stderr).toContain('hint: run `canton-mpc up`');
+    renameSync(join(p.dir, 'moved.key'), join(s, 'tls', 'clients', 'canton-mpc.key'));
 
     // The remote console: remote.conf (TLS client side) includes the 0600 token file; without tokens it is refused.
     const canton = join(p.release.cache, 'canton', '3.4.11', 'bin', 'canton');
@@ -232,7 +248,7 @@ describe('security: jwt+mtls with Postgres', () => {
       let seen: { seen: Array<{ status: number }> } | undefined;
       while (Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 500));
-        if (existsSync(join(q.dir, 'signer-seen.json'))) seen = JSON.parse(readFileSync(join(q.dir, 'signer-seen.json'), 'utf8'));
+        seen = readSeen(q.dir) ?? seen;
         if ((seen?.seen.length ?? 0) >= 2) break;
       }
       expect(seen!.seen.slice(0, 2).map((x) => x.status)).toEqual([200, 200]);
