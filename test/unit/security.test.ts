@@ -158,3 +158,29 @@ describe('JWS and certificates for every algorithm', () => {
     await expect(jwtVerify(hs, new TextEncoder().encode('another-secret-another-secret-12345'))).rejects.toThrow();
   });
 });
+
+describe('Typesafe Config (the library Canton reads HOCON with) resolves the secured files', () => {
+  it('jwt+mtls canton.conf and remote.conf (with its included token file), HMAC secret from the environment', async () => {
+    const { resolveHocon } = await import('../support/typesafe-check/index.js');
+    const { writeFileSync } = await import('node:fs');
+    const dir = tmp();
+    const t = topo('security: jwt+mtls\n', dir);
+    await ensureMaterial(t, { env: {} });
+    const files = renderProject(t, { darExists: () => true });
+    for (const f of files) writeFileSync(join(dir, f.name), f.content);
+    const hmacDir = tmp();
+    const h = renderProject(topo('security: jwt\nauth: { type: unsafe-jwt-hmac-256, secretEnv: MY_HMAC }\n', hmacDir), { darExists: () => true })[0]!;
+    writeFileSync(join(hmacDir, 'canton.conf'), h.content);
+    const r = resolveHocon([join(dir, 'canton.conf'), join(dir, 'remote.conf'), join(hmacDir, 'canton.conf')], { MY_HMAC: 'from-env-secret' });
+    const conf = r[join(dir, 'canton.conf')]!;
+    const remote = r[join(dir, 'remote.conf')]!;
+    expect(conf.error).toBeUndefined();
+    expect(remote.error).toBeUndefined();
+    expect(conf['canton.participants.participant1.ledger-api.tls.client-auth.type']).toBe('require');
+    expect(conf['canton.participants.participant1.ledger-api.auth-services']).toBeDefined();
+    expect(conf['canton.sequencers.sequencer1.public-api.tls.cert-chain-file']).toBe(join(dir, '.canton-mpc/secrets/tls/nodes/sequencer1.crt'));
+    expect(String(remote['canton.remote-participants.participant2.token'])).toMatch(/^ey/); // from the included 0600 file
+    expect(remote['canton.remote-participants.participant2.ledger-api.tls.client-cert.cert-chain-file']).toBe(join(dir, '.canton-mpc/secrets/tls/clients/canton-mpc.crt'));
+    expect(JSON.stringify(r[join(hmacDir, 'canton.conf')])).toContain('from-env-secret');
+  });
+});
