@@ -156,5 +156,5 @@ export function withRemoteSecurity(t: Topology, doc: HoconObject): HoconObject {
 /** The include line appended to remote.conf: the console's tokens, minted fresh into a 0600 file. */
 export function consoleTokenInclude(t: Topology): string {
   if (!t.security.jwt) return '';
-  return `\n# Tokens for the console (0600, refreshed by canton-mpc before each console run and by \`canton-mpc token --console\`).\ninclude required(file(${JSON.stringify(tokenPaths(t.security.secretsDir).console)}))\n`;
+  return `\n# The console's tokens (a 0600 file). They expire: refresh them with \`canton-mpc token --console\` before a run.\ninclude required(file(${JSON.stringify(tokenPaths(t.security.secretsDir).console)}))\n`;
 }
