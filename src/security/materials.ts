@@ -6,6 +6,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import type { CantonNode, Topology } from '../config/types.js';
 import { allNodes } from '../config/topology.js';
@@ -47,8 +48,18 @@ export async function readCert(path: string): Promise<CertInfo | undefined> {
   }
 }
 
+/** Node prints IPv6 SANs as eight hex groups without leading zeros (`0:0:0:0:0:0:0:1`): compare in that form. */
+function normHost(h: string): string {
+  if (isIP(h) !== 6) return h.toLowerCase();
+  const [head, tail] = h.toLowerCase().split('::') as [string, string | undefined];
+  const a = head ? head.split(':') : [];
+  const b = tail ? tail.split(':') : [];
+  const groups = tail === undefined ? a : [...a, ...Array(8 - a.length - b.length).fill('0'), ...b];
+  return groups.map((g) => parseInt(g || '0', 16).toString(16)).join(':');
+}
+
 function sameHosts(have: string[], want: string[]): boolean {
-  const norm = (h: string) => (h === '::1' ? '0:0:0:0:0:0:0:1' : h.toLowerCase());
+  const norm = normHost;
   const a = new Set(have.map(norm));
   return want.every((h) => a.has(norm(h)));
 }

@@ -91,6 +91,9 @@ describe('generated material', () => {
     // A changed address makes that node's certificate stale, and only that one.
     const moved = topo('security: jwt+mtls\ntls: { extraHosts: [canton.example, 10.1.2.3] }\nparticipants: { participant1: { address: 127.0.0.2 }, participant2: {} }\n', dir);
     expect(await missingMaterial(moved)).toEqual(['the server certificate of participant1']);
+    const v6 = topo('security: jwt+tls\nparticipants: { participant1: { address: "fd00::1:2" }, participant2: {} }\n', tmp());
+    await ensureMaterial(v6, { env: {} });
+    expect(await missingMaterial(v6)).toEqual([]); // an IPv6 address is recognised in the issued SAN
     const caBefore = readFileSync(ca, 'utf8');
     const p2Before = readFileSync(join(s, 'tls', 'nodes', 'participant2.crt'), 'utf8');
     const rotated = await ensureMaterial(t, { renewLeaves: true });
