@@ -101,6 +101,13 @@ describe('security: jwt+mtls with Postgres', () => {
     expect(sj.nodes.find((n: { name: string }) => n.name === 'participant1').jsonApi).toBe(p1);
     expect(sj.users.map((u: { exists: boolean }) => u.exists)).toEqual([true, true]);
     expect((await run(['status'])).stdout).toContain(p1);
+    // A re-run converges without touching the key material (the CA and certificates stay as they are).
+    const certsBefore = filesUnder(join(s, 'tls')).map((f) => readFileSync(f, 'utf8')).join('');
+    const again = await run(['up', '--timeout', '90s']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(filesUnder(join(s, 'tls')).map((f) => readFileSync(f, 'utf8')).join('')).toBe(certsBefore);
+    const dry = await run(['up', '--dry-run']);
+    expect(dry.stdout + dry.stderr).toMatch(/secrets/);
 
     // A token for a person's curl: accepted on its participant, refused (401) by the other.
     const tok = await run(['token', '--user', 'issuer-user', '--lifetime', '1m']);
