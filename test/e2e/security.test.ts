@@ -101,6 +101,10 @@ describe('security: jwt+mtls with Postgres', () => {
     expect(sj.nodes.find((n: { name: string }) => n.name === 'participant1').jsonApi).toBe(p1);
     expect(sj.users.map((u: { exists: boolean }) => u.exists)).toEqual([true, true]);
     expect((await run(['status'])).stdout).toContain(p1);
+    // users create / list go through the same client: mTLS and a participant_admin token.
+    const created = await run(['users', 'create', '--participant', 'participant1', '--user', 'carol', '--party', 'Issuer']);
+    expect(created.exitCode, created.stderr).toBe(0);
+    expect((await run(['users', 'list', '--participant', 'participant1'])).stdout).toContain('carol');
     // A re-run converges without touching the key material (the CA and certificates stay as they are).
     const certsBefore = filesUnder(join(s, 'tls')).map((f) => readFileSync(f, 'utf8')).join('');
     const again = await run(['up', '--timeout', '90s']);
@@ -182,7 +186,7 @@ describe('security: jwt+mtls with Postgres', () => {
     };
     expect((await run(['token', '--console'])).exitCode).toBe(0);
     const ok = consoleRun();
-    expect(ok.out).toContain('users=issuer-user,participant_admin');
+    expect(ok.out).toContain('users=carol,issuer-user,participant_admin');
     expect(ok.code).toBe(0);
     const tokensFile = join(s, 'tokens', 'console.conf');
     writeFileSync(tokensFile, '# no tokens\n', { mode: 0o600 });
