@@ -107,7 +107,7 @@ export async function ensureMaterial(t: Topology, opts: { now?: Date; renewLeave
   const now = opts.now ?? new Date();
   if (s.mode === 'none') return [];
   await ensureDir(s.secretsDir, SECRETS_DIR_MODE);
-  await checkOwnFiles(t);
+  await checkOwnFiles(t, opts.env);
   const missing = opts.renewLeaves ? ['(all leaf certificates)'] : await missingMaterial(t, now);
   if (missing.length === 0) return [];
   const certs = await import('./certs.js');
@@ -155,8 +155,12 @@ export async function ensureMaterial(t: Topology, opts: { now?: Date; renewLeave
 }
 
 /** Your own key files: present, and private keys not readable by group or others. */
-export async function checkOwnFiles(t: Topology): Promise<void> {
+export async function checkOwnFiles(t: Topology, env?: NodeJS.ProcessEnv): Promise<void> {
   const s = t.security;
+  // Canton reads the HMAC secret from its environment (`secret = ${?VAR}`): without it, it would not start.
+  if (env && s.jwt?.secretEnv && !env[s.jwt.secretEnv]) {
+    throw new PrerequisiteError(`$${s.jwt.secretEnv} is not set (auth.secretEnv): Canton and canton-mpc need the HMAC secret`, { where: 'auth.secretEnv', hint: `export ${s.jwt.secretEnv}=<the shared secret>, then run canton-mpc up again` });
+  }
   const files: Array<{ path: string; key: string; secret: boolean }> = [];
   if (s.jwt?.certificate && !s.jwt.generated) files.push({ path: s.jwt.certificate, key: 'auth.certificate', secret: false });
   if (s.jwt?.signingKey && !s.jwt.generated) files.push({ path: s.jwt.signingKey, key: 'auth.privateKeyFile', secret: true });

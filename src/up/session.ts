@@ -215,6 +215,9 @@ export class UpSession implements UpActions {
 
   // --- secrets (security: jwt*) ----------------------------------------------------------------
   async secretsInPlace(): Promise<boolean> {
+    const jwt = this.topology.security.jwt;
+    // An unset HMAC variable is reported by ensureSecrets, before Canton would fail on it.
+    if (jwt?.secretEnv && !this.ctx.env[jwt.secretEnv]) return false;
     return (await M.security.missingMaterial(this.topology)).length === 0;
   }
   async ensureSecrets(): Promise<void> {

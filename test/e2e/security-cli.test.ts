@@ -64,6 +64,15 @@ describe('security commands', () => {
     expect(tok.stderr).not.toContain(j.token);
   });
 
+  it('HMAC without its variable: up stops at the secrets step (exit 4) before Canton starts', async () => {
+    const p = await project({ security: 'jwt', auth: { type: 'unsafe-jwt-hmac-256', secretEnv: 'CANTON_MPC_E2E_UNSET' } });
+    const up = await p.run(['up', '--timeout', '30s']);
+    expect(up.exitCode).toBe(4);
+    expect(up.stderr).toContain('$CANTON_MPC_E2E_UNSET is not set');
+    expect(up.stderr).toContain('export CANTON_MPC_E2E_UNSET=');
+    expect(p.state()?.canton).toBeUndefined();
+  });
+
   it('rotate-certs reissues every leaf from the kept CA; doctor reports certificates and lifetimes', async () => {
     const p = await project({ security: 'jwt+mtls', auth: { type: 'generated', maxTokenLifetime: 'Inf' } });
     const first = await p.run(['rotate-certs', '--json']);
