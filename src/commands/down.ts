@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { ExitCode, UserError } from '../errors.js';
 import { loadProject } from '../config/load.js';
-import { readState, writeState } from '../state/state.js';
-import { CANTON_STOP_GRACE_MS, POSTGRES_STOP_GRACE_MS, SIGNER_STOP_GRACE_MS, removeStateDir, stopTopology } from '../state/lifecycle.js';
-import { promises as fsp } from 'node:fs';
+import { readState, writeState, type State } from '../state/state.js';
+import { CANTON_STOP_GRACE_MS, POSTGRES_STOP_GRACE_MS, SIGNER_STOP_GRACE_MS, removeStateDir, stopProject } from '../state/lifecycle.js';
+import { existsSync, promises as fsp } from 'node:fs';
+import type { Topology } from '../config/types.js';
+import { usesPostgres } from '../config/storage.js';
+import { fallbackDataDir } from '../postgres/root.js';
 import { acquireProjectLock } from '../state/lock.js';
 
 export interface DownOptions {
@@ -25,45 +28,55 @@ async function confirm(ctx: CommandContext, question: string): Promise<boolean> 
 
 /** Stop the signer, then Canton, then the embedded Postgres. Idempotent: nothing running is fine. */
 export async function run(ctx: CommandContext, opts: DownOptions): Promise<number> {
-  const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const { topology, file } = await loadProject({ cache: true, requireProject: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  ctx.output.debug(`project: ${file ?? `built-in defaults in ${topology.projectDir}`}`);
   const stateDir = topology.stateDir;
-  const state = await readState(stateDir);
-  const out = ctx.output;
+  const state = await readState(stateDir, (m) => ctx.output.warn(m));
   if (opts.wipe && !(await confirm(ctx, `delete ${stateDir} (state, logs, rendered config and PostgreSQL data)?`))) {
     throw new UserError('down --wipe was not confirmed; nothing was deleted', { hint: 'Pass --yes to skip the question.', exitCode: ExitCode.USAGE, kind: 'not_confirmed' });
   }
-  const release = state ? acquireProjectLock(stateDir, 'down') : () => undefined;
+  // Never create the state directory just to lock it: with none, there is nothing of ours to race with.
+  const release = existsSync(stateDir) ? acquireProjectLock(stateDir, 'down') : () => undefined;
   try {
-    return await stopAll(ctx, stateDir, state, opts);
+    return await stopAll(ctx, topology, state, opts);
   } finally {
     if (!opts.wipe) release();
   }
 }
 
-async function stopAll(ctx: CommandContext, stateDir: string, state: Awaited<ReturnType<typeof readState>>, opts: DownOptions): Promise<number> {
+async function stopAll(ctx: CommandContext, topology: Topology, state: State | undefined, opts: DownOptions): Promise<number> {
   const out = ctx.output;
-  let report = { signer: 'not-running', canton: 'not-running', postgres: 'not-running' } as Awaited<ReturnType<typeof stopTopology>>;
-  if (state) {
-    const progress = out.progress('stopping');
-    report = await stopTopology(state, { onStep: (w) => progress.update(`stopping ${w}`) });
-    progress.stop();
-    for (const [what, r] of Object.entries(report)) {
-      if (r === 'killed') {
-        const grace = what === 'signer' ? SIGNER_STOP_GRACE_MS : what === 'canton' ? CANTON_STOP_GRACE_MS : POSTGRES_STOP_GRACE_MS;
-        out.warn(`${what} did not stop within ${grace / 1000} s of SIGTERM and was killed (SIGKILL)`);
-      }
-    }
-    if (!opts.wipe) {
-      // Keep what `up` needs to resume with the same data (party ids on Postgres, users); drop pids.
-      delete state.canton;
-      delete state.signer;
-      if (state.postgres) delete state.postgres.server;
-      state.updatedAt = new Date().toISOString();
-      await writeState(stateDir, state);
-      await fsp.rm(join(stateDir, 'journal.ndjson'), { force: true });
+  const stateDir = topology.stateDir;
+  const progress = out.progress('stopping');
+  // What state.json records, then anything else carrying the project's markers (state/discover.ts).
+  const { strays, ...report } = await stopProject(stateDir, state, { onStep: (w) => progress.update(`stopping ${w}`) });
+  progress.stop();
+  if (strays > 0) out.debug(`${strays} process group(s) found by marker`);
+  for (const [what, r] of Object.entries(report)) {
+    if (r === 'killed') {
+      const grace = what === 'signer' ? SIGNER_STOP_GRACE_MS : what === 'canton' ? CANTON_STOP_GRACE_MS : POSTGRES_STOP_GRACE_MS;
+      out.warn(`${what} did not stop within ${grace / 1000} s of SIGTERM and was killed (SIGKILL)`);
     }
   }
-  if (opts.wipe) await removeStateDir(stateDir);
+  if (state && !opts.wipe) {
+    // Keep what `up` needs to resume with the same data (party ids on Postgres, users); drop pids.
+    delete state.canton;
+    delete state.signer;
+    delete state.applied;
+    if (state.postgres) delete state.postgres.server;
+    if (!usesPostgres(topology) && state.storage !== 'postgres') {
+      // In-memory ledgers are gone with the daemon: so are their parties and users.
+      state.parties = {};
+      state.users = [];
+    }
+    state.updatedAt = new Date().toISOString();
+    await writeState(stateDir, state);
+    await fsp.rm(join(stateDir, 'journal.ndjson'), { force: true });
+  }
+  if (opts.wipe) {
+    const outside = [state?.postgres?.dataDir, fallbackDataDir(stateDir, ctx.env)].filter((d): d is string => !!d && !d.startsWith(`${stateDir}/`));
+    await removeStateDir(stateDir, outside);
+  }
   const human = Object.entries(report)
     .map(([k, v]) => `${k.padEnd(9)} ${v === 'not-running' ? 'was not running' : v}`)
     .join('\n');

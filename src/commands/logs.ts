@@ -32,7 +32,7 @@ export function logFileFor(which: string, stateDir: string): string {
 export async function run(ctx: CommandContext, opts: LogsOptions, which = 'canton'): Promise<number> {
   const n = Number(opts.lines ?? '100');
   if (!Number.isInteger(n) || n < 0) throw new UserError(`--lines ${opts.lines} is not a number of lines`, { where: '--lines' });
-  const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const { topology } = await loadProject({ cache: true, requireProject: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   const state = await readState(topology.stateDir);
   const file = which === 'canton' && state?.canton ? state.canton.logFile : which === 'signer' && state?.signer ? state.signer.logFile : logFileFor(which, topology.stateDir);
   let size: number;

@@ -35,7 +35,23 @@ export interface Summary {
   parties: Array<{ name: string; id: string; participant: string }>;
   users: Array<{ id: string; participant: string; primaryParty?: string; actAs: string[]; readAs: string[]; participantAdmin: boolean; exists?: boolean }>;
   postgres?: { embedded: boolean; running?: boolean; host: string; port: number; databases: string[] };
-  signer?: { running: boolean; pid?: number; childPid?: number; state?: string; restarts: number; lastExit?: SupervisorStatus['lastExit']; healthUrl?: string };
+  signer?: {
+    running: boolean;
+    pid?: number;
+    childPid?: number;
+    state?: string;
+    /** `running`, `restarting` (exited and backing off, or restarted less than a settle period ago), `stopped`. */
+    condition: 'running' | 'restarting' | 'stopped';
+    restarts: number;
+    lastExit?: SupervisorStatus['lastExit'];
+    healthUrl?: string;
+  };
+  /** The config file in use (undefined: built-in defaults). */
+  config?: string;
+  /** How the config differs from what runs (see `up`). */
+  drift?: { refused: string[]; inPlace: string[] };
+  /** Processes of the project found by marker but not in state.json. */
+  unrecorded?: Array<{ role: string; pid: number }>;
   logs: Record<string, string>;
   problems: string[];
 }
@@ -55,6 +71,21 @@ function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean
 
 function host(address: string): string {
   return address === '0.0.0.0' ? '127.0.0.1' : address;
+}
+
+const DEFAULT_SETTLE_MS = 2_000;
+
+/** A signer that exited and waits to restart, or restarted less than a settle period ago, is "restarting". */
+export function signerCondition(supervisorRunning: boolean, sup: SupervisorStatus | undefined, settleMs: number, now = Date.now()): 'running' | 'restarting' | 'stopped' {
+  if (!supervisorRunning) return 'stopped';
+  if (sup?.state === 'backoff') return 'restarting';
+  if (sup && sup.restarts > 0 && sup.childStartedAt && now - Date.parse(sup.childStartedAt) < settleMs) return 'restarting';
+  return 'running';
+}
+
+function restartingText(s: { restarts: number; lastExit?: SupervisorStatus['lastExit'] }): string {
+  const last = s.lastExit ? (s.lastExit.signal ? `, last killed by ${s.lastExit.signal}` : `, last exit code ${String(s.lastExit.code)}`) : '';
+  return `restarting (${s.restarts} time${s.restarts === 1 ? '' : 's'}${last})`;
 }
 
 /** Probe everything in parallel and describe it; used by `status` and at the end of `up`. */
@@ -86,7 +117,9 @@ export async function summarize(t: Topology, state: State | undefined, opts: { p
     }),
   );
   const signerP = state?.signer ? readSupervisorStatus(state.signer.statusFile) : Promise.resolve(undefined);
-  const [nodes, users, sup] = await Promise.all([nodesP, usersP, signerP]);
+  // An answering health URL is the signer's own word that it runs.
+  const healthP = state?.signer?.healthUrl && isOurProcess(state.signer.supervisor) ? httpStatus(state.signer.healthUrl, timeout) : Promise.resolve(0);
+  const [nodes, users, sup, health] = await Promise.all([nodesP, usersP, signerP, healthP]);
 
   if (!state?.canton) problems.push('Canton is not started (run `canton-mpc up`)');
   else if (!cantonRunning) problems.push(`the Canton daemon (pid ${state.canton.pid}) is not running; \`canton-mpc up\` restarts it`);
@@ -105,9 +138,10 @@ export async function summarize(t: Topology, state: State | undefined, opts: { p
   let signer: Summary['signer'];
   if (t.signer || state?.signer) {
     const running = isOurProcess(state?.signer?.supervisor);
-    signer = { running, pid: state?.signer?.supervisor.pid, childPid: sup?.childPid, state: sup?.state, restarts: sup?.restarts ?? 0, lastExit: sup?.lastExit, healthUrl: state?.signer?.healthUrl };
+    const condition = health >= 200 && health < 300 ? 'running' : signerCondition(running, sup, t.signer?.settleMs ?? DEFAULT_SETTLE_MS);
+    signer = { running, pid: state?.signer?.supervisor.pid, childPid: sup?.childPid, state: sup?.state, condition, restarts: sup?.restarts ?? 0, lastExit: sup?.lastExit, healthUrl: state?.signer?.healthUrl };
     if (!running) problems.push('the signer supervisor is not running');
-    else if (sup?.state === 'backoff') problems.push(`the signer exited and is restarting (restarts: ${sup.restarts})`);
+    else if (condition === 'restarting') problems.push(`the signer is ${restartingText(signer)}`);
   }
   const logs: Record<string, string> = {};
   if (state?.canton) {
@@ -153,8 +187,15 @@ export function formatSummary(s: Summary, style: Style): string {
     }
   }
   if (s.signer) {
-    lines.push(`${style.bold('Signer')}  ${ok(s.signer.running)}${s.signer.pid ? `  supervisor pid ${s.signer.pid}` : ''}${s.signer.childPid ? `, signer pid ${s.signer.childPid}` : ''}  restarts ${s.signer.restarts}${s.signer.state ? `  (${s.signer.state})` : ''}`);
+    const cond = s.signer.condition === 'restarting' ? style.yellow(restartingText(s.signer)) : s.signer.condition === 'running' ? style.green('running') : style.red('stopped');
+    lines.push(`${style.bold('Signer')}  ${cond}${s.signer.pid ? `  supervisor pid ${s.signer.pid}` : ''}${s.signer.childPid ? `, signer pid ${s.signer.childPid}` : ''}  restarts ${s.signer.restarts}`);
   }
+  if (s.drift && (s.drift.refused.length || s.drift.inPlace.length)) {
+    lines.push(style.bold('Config drift'));
+    for (const d of s.drift.refused) lines.push(`  ${style.red('needs down/up')}  ${d}`);
+    for (const d of s.drift.inPlace) lines.push(`  ${style.yellow('up applies   ')}  ${d}`);
+  }
+  if (s.config !== undefined || s.drift) lines.push(`${style.bold('Config')}  ${s.config ?? 'built-in defaults (no canton-mpc.yaml found)'}`);
   if (Object.keys(s.logs).length) {
     lines.push(style.bold('Logs'));
     for (const [k, v] of Object.entries(s.logs)) lines.push(`  ${k.padEnd(14)} ${v}`);
@@ -170,9 +211,24 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { loadProject } = await import('../config/load.js');
   // Readiness answers only mean something for our daemon; parsing the config is the slow part of
   // start-up, so it is done once, up front.
-  const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
-  const state = await readState(topology.stateDir);
+  const opts = { cache: true, requireProject: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env };
+  let { topology, file } = await loadProject(opts);
+  const state = await readState(topology.stateDir, (m) => ctx.output.warn(m));
+  // Read the config as `up --storage …` did (a cache hit when it is unchanged).
+  if (state?.storageOverride) ({ topology, file } = await loadProject({ ...opts, storageOverride: state.storageOverride }));
+  const [{ findProjectProcesses }, { desiredView, driftOf }] = await Promise.all([import('../state/discover.js'), import('../up/observe.js')]);
   const summary = await summarize(topology, state);
+  summary.config = file;
+  summary.drift = driftOf(topology, state, desiredView(topology));
+  for (const d of summary.drift.refused) summary.problems.push(`config drift: ${d} (needs \`canton-mpc down\` then \`up\`)`);
+  for (const d of summary.drift.inPlace) summary.problems.push(`config drift: ${d} (\`canton-mpc up\` applies it)`);
+  const recorded = new Set([state?.canton?.pid, state?.postgres?.server?.pid, state?.signer?.supervisor.pid].filter((p): p is number => p !== undefined));
+  const unrecorded = findProjectProcesses(topology.stateDir).filter((p) => p.pid === p.pgid && !recorded.has(p.pid) && p.role !== 'signer');
+  if (unrecorded.length) {
+    summary.unrecorded = unrecorded.map((p) => ({ role: p.role, pid: p.pid }));
+    summary.problems.push(`running but not recorded in state.json: ${unrecorded.map((p) => `${p.role} pid ${p.pid}`).join(', ')} (\`canton-mpc down\` stops them; \`up\` adopts Canton and PostgreSQL)`);
+  }
+  summary.healthy = summary.problems.length === 0;
   ctx.output.result(formatSummary(summary, ctx.output.style), { ok: summary.healthy, ...summary });
   return summary.healthy ? ExitCode.OK : ExitCode.FAILURE;
 }

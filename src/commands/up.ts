@@ -4,38 +4,34 @@ import type { CommandContext } from '../context.js';
 import type { Topology } from '../config/types.js';
 import { ExitCode, UserError, isCantonMpcError } from '../errors.js';
 import { loadProject } from '../config/load.js';
-import { renderProject } from '../render/index.js';
 import { probeReadyz } from '../ledger/probe.js';
 import { jsonApiUrl } from '../config/endpoints.js';
 import { buildUpPlan, UP_STEP_IDS } from '../plan/up.js';
 import { readState, type State } from '../state/state.js';
 import { isOurProcess } from '../state/pids.js';
 import { acquireProjectLock } from '../state/lock.js';
-import { isEmbeddedPostgres, loadModules, renderedHash, UpSession, type UpOptions } from '../up/session.js';
+import { findProjectProcesses } from '../state/discover.js';
+import { isEmbeddedPostgres, loadModules, UpSession, type UpOptions } from '../up/session.js';
+import { adoptProcesses, desiredView, driftOf } from '../up/observe.js';
+import { DRIFT_FIX } from '../up/drift.js';
 import { summarize, formatSummary } from './status.js';
+import { parseDuration } from './duration.js';
 
 /** The fast path must answer well inside 0.5 s, so its probes are short. */
 const FAST_PATH_PROBE_MS = 250;
 /** Same as the readiness probe timeout (canton/readiness.ts), without importing it on the fast path. */
 const SUMMARY_PROBE_TIMEOUT_MS = 1_000;
 
-export function parseDuration(text: string, flag = '--timeout'): number {
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h)?$/.exec(text.trim());
-  if (!m) throw new UserError(`${flag} ${text} is not a duration`, { where: flag, hint: 'Use e.g. 90s, 5m or 1500ms.' });
-  const n = Number(m[1]);
-  const unit = m[2] ?? 's';
-  return Math.round(n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit]!);
-}
+export { parseDuration };
 
-/** A running, healthy topology with the same rendered config: report, change nothing. */
-async function fastPath(t: Topology, state: State, hash: string): Promise<'healthy' | 'changed' | undefined> {
-  if (!isOurProcess(state.canton) || !state.canton?.readyAt) return undefined;
-  if (t.signer && !isOurProcess(state.signer?.supervisor)) return undefined;
-  if (state.postgres?.embedded && !isOurProcess(state.postgres.server)) return undefined;
+/** A running, healthy topology whose config is exactly what runs: report, change nothing. */
+async function fastPathHealthy(t: Topology, state: State, hash: string): Promise<boolean> {
+  if (!isOurProcess(state.canton) || !state.canton?.readyAt || state.configHash !== hash) return false;
+  if (t.signer && !isOurProcess(state.signer?.supervisor)) return false;
+  if (state.postgres?.embedded && !isOurProcess(state.postgres.server)) return false;
   const codes = await Promise.all(t.participants.map((p) => probeReadyz(jsonApiUrl(p), FAST_PATH_PROBE_MS)));
-  if (!codes.every((c) => c === 200)) return undefined;
-  if (t.users.some((u) => !state.users.find((s) => s.id === u.id && s.participant === u.participant))) return undefined;
-  return state.configHash === hash ? 'healthy' : 'changed';
+  if (!codes.every((c) => c === 200)) return false;
+  return !t.users.some((u) => !state.users.find((s) => s.id === u.id && s.participant === u.participant));
 }
 
 function killHook(env: NodeJS.ProcessEnv): ((step: string) => void) | undefined {
@@ -48,42 +44,55 @@ function killHook(env: NodeJS.ProcessEnv): ((step: string) => void) | undefined 
 
 export async function run(ctx: CommandContext, opts: UpOptions): Promise<number> {
   const timeoutMs = parseDuration(opts.timeout ?? '5m');
-  const { topology, file } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env, storageOverride: opts.storage });
-  const files = renderProject(topology);
-  const hash = renderedHash(files);
-  const prior = await readState(topology.stateDir);
   const out = ctx.output;
+  const load = (storageOverride: UpOptions['storage']) => loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env, storageOverride });
+  let { topology, file } = await load(opts.storage);
+  const stored = await readState(topology.stateDir, (m) => out.warn(m));
+  // Without --storage, a running topology brought up with `--storage X` stays on X.
+  if (!opts.storage && stored?.storageOverride && isOurProcess(stored.canton)) {
+    opts = { ...opts, storage: stored.storageOverride };
+    ({ topology, file } = await load(opts.storage));
+  }
+  out.debug(`project: ${file ?? `built-in defaults in ${topology.projectDir}`}`);
+  const want = desiredView(topology);
+  // What really runs: state.json, plus processes of the project it lost track of (found by marker).
+  const adoption = adoptProcesses(stored, findProjectProcesses(topology.stateDir), topology, want.files);
+  const prior = adoption.state;
+  for (const a of adoption.adopted) out.warn(`found ${a} of this project missing from state.json; it is used, not started again`);
 
-  if (!opts.dryRun && prior) {
-    const fp = await fastPath(topology, prior, hash);
-    if (fp === 'changed') {
-      throw new UserError(`the configuration changed since this topology was started (${file ?? 'built-in defaults'})`, {
-        where: file,
-        hint: 'Run `canton-mpc down` and then `canton-mpc up` to apply it (add --wipe to start from empty ledgers).',
-        exitCode: ExitCode.USAGE,
-        kind: 'config_changed',
-      });
+  // Drift is decided before anything is touched: what cannot be applied to a running topology is
+  // refused at once, and the running processes are left exactly as they are.
+  const drift = driftOf(topology, prior, want);
+  if (drift.refused.length > 0) {
+    throw new UserError(`the configuration (${file ?? 'built-in defaults'}) differs from the running topology in ways that need a restart:\n${drift.refused.map((d) => `  - ${d}`).join('\n')}`, {
+      where: file,
+      hint: DRIFT_FIX,
+      exitCode: ExitCode.USAGE,
+      kind: 'config_drift',
+      data: drift as unknown as Record<string, unknown>,
+    });
+  }
+  for (const d of drift.inPlace) out.info(`applying in place: ${d}`);
+
+  if (!opts.dryRun && prior && drift.inPlace.length === 0 && (await fastPathHealthy(topology, prior, want.hash))) {
+    // The summary probes users too; anything missing sends us through the plan instead.
+    const summary = await summarize(topology, prior, { probeTimeoutMs: FAST_PATH_PROBE_MS });
+    if (summary.healthy) {
+      out.info('already up: nothing to do');
+      out.result(formatSummary(summary, out.style), { ok: true, changed: false, ...summary });
+      return ExitCode.OK;
     }
-    if (fp === 'healthy') {
-      // The summary probes users too; anything missing sends us through the plan instead.
-      const summary = await summarize(topology, prior, { probeTimeoutMs: FAST_PATH_PROBE_MS });
-      if (summary.healthy) {
-        out.info('already up: nothing to do');
-        out.result(formatSummary(summary, out.style), { ok: true, changed: false, ...summary });
-        return ExitCode.OK;
-      }
-      out.debug(`not healthy (${summary.problems.join('; ')}): running the plan`);
-    }
+    out.debug(`not healthy (${summary.problems.join('; ')}): running the plan`);
   }
 
   const M = await loadModules();
-  const session = new UpSession(ctx, topology, { ...opts, timeoutMs }, prior, hash, files);
+  const session = new UpSession(ctx, topology, { ...opts, timeoutMs }, prior, want.hash, want.files, want.applied);
   const plan = buildUpPlan(topology, { embeddedPostgres: isEmbeddedPostgres(topology, ctx.env) });
 
   if (opts.dryRun) {
     const steps = await M.plan.describePlan(plan, session);
     const human = ['plan for `canton-mpc up`:', ...steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(18)} ${s.title}`)].join('\n');
-    out.result(human, { ok: true, dryRun: true, steps });
+    out.result(human, { ok: true, dryRun: true, steps, drift });
     return ExitCode.OK;
   }
 
@@ -99,7 +108,7 @@ async function applyPlan(ctx: CommandContext, topology: Topology, plan: ReturnTy
   const M = await loadModules();
   const out = ctx.output;
   const journalPath = join(topology.stateDir, 'journal.ndjson');
-  const previous = M.journal.interruptedRun(await M.journal.readJournal(journalPath));
+  const previous = M.journal.interruptedRun(await M.journal.readJournal(journalPath, (m) => out.warn(m)));
   if (previous) out.info(`resuming an interrupted run${previous.lastDone ? ` (it had finished: ${previous.lastDone})` : ''}`);
   const journal = await M.journal.openJournal(journalPath, randomBytes(6).toString('hex'));
   journal.record('up', 'started');

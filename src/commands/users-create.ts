@@ -103,7 +103,7 @@ export async function createUsers(t: Topology, state: State | undefined, reqs: U
 }
 
 export async function run(ctx: CommandContext, opts: UsersCreateOptions): Promise<number> {
-  const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const { topology } = await loadProject({ cache: true, requireProject: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   const state = await readState(topology.stateDir);
   const check = userCheckContext(topology);
   let reqs: UserRequest[];

@@ -6,7 +6,7 @@ import { jsonApiUrl } from '../config/endpoints.js';
 import { describeRight } from '../ledger/rights.js';
 
 export async function run(ctx: CommandContext, opts: { participant?: string }): Promise<number> {
-  const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const { topology } = await loadProject({ cache: true, requireProject: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   const participants = opts.participant ? topology.participants.filter((p) => p.name === opts.participant) : topology.participants;
   if (participants.length === 0) throw new UserError(`unknown participant ${opts.participant}`, { where: '--participant', hint: `Known: ${topology.participants.map((p) => p.name).join(', ')}` });
   const rows = await Promise.all(

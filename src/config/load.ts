@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
-import { basename, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { ExitCode, UserError } from '../errors.js';
 import { cacheRoot } from '../system/paths.js';
 import { activateSecurity } from '../security/activate.js';
@@ -23,6 +23,12 @@ export interface LoadOptions {
    * the flags and canton-mpc's own build. Only successful loads are stored.
    */
   cache?: boolean;
+  /**
+   * The command acts on a running topology (down, status, logs, users): without a config file in
+   * cwd or above, the built-in defaults are used only where their state directory exists, since
+   * anything else would talk to whatever listens on the default ports.
+   */
+  requireProject?: boolean;
 }
 
 export interface LoadedProject {
@@ -32,20 +38,30 @@ export interface LoadedProject {
 }
 
 export const CONFIG_FILE_NAMES = ['canton-mpc.yaml', 'canton-mpc.yml', 'canton-mpc.toml'] as const;
+/** The default `stateDir` (schema.ts DEFAULT_STATE_DIR), repeated so this fast path imports no zod. */
+const DEFAULT_STATE_DIR_NAME = '.canton-mpc';
 
 /** Bump when the cached shape changes without a change to the config sources' build. */
 const TOPOLOGY_CACHE_FORMAT = 1;
 
 export async function loadProject(opts: LoadOptions): Promise<LoadedProject> {
-  const file = await findConfigFile(opts.cwd, opts.configPath);
+  const { file, root } = await locateProject(opts.cwd, opts.configPath);
+  if (!file && opts.requireProject && !(await fsp.stat(join(root, DEFAULT_STATE_DIR_NAME)).catch(() => undefined))) {
+    throw new UserError(`no canton-mpc project found in ${opts.cwd} or any directory above it`, {
+      where: opts.cwd,
+      hint: `Run this in the project directory (the one with ${CONFIG_FILE_NAMES.join(' or ')}, or with the ${DEFAULT_STATE_DIR_NAME}/ directory of a config-less project), or pass --config FILE.`,
+      exitCode: ExitCode.USAGE,
+      kind: 'no_project',
+    });
+  }
   const text = file ? await fsp.readFile(file, 'utf8') : undefined;
-  const entry = opts.cache ? await cacheEntry(opts, file, text) : undefined;
+  const entry = opts.cache ? await cacheEntry({ ...opts, cwd: root }, file, text) : undefined;
   if (entry) {
     const hit = await readCached(entry);
     if (hit) return secured(hit, opts.env);
   }
   const { buildProject } = await import('./parse.js');
-  const loaded = buildProject(file, text, opts.cwd, opts.storageOverride);
+  const loaded = buildProject(file, text, root, opts.storageOverride);
   if (entry) await writeFileAtomic(entry, JSON.stringify(loaded)).catch(() => undefined);
   return secured(loaded, opts.env);
 }
@@ -92,28 +108,41 @@ export function formatOf(file: string): 'yaml' | 'toml' {
   return extname(file).toLowerCase() === '.toml' ? 'toml' : 'yaml';
 }
 
-/** `--config` wins; otherwise the one config file in cwd. Two of them is ambiguous, so an error. */
+/** `--config` wins; otherwise the one config file in cwd or the nearest directory above it. Two of them in one directory is ambiguous, so an error. */
 export async function findConfigFile(cwd: string, configPath?: string): Promise<string | undefined> {
+  return (await locateProject(cwd, configPath)).file;
+}
+
+/**
+ * The project: its config file (in cwd or the nearest directory above it) and root directory (the
+ * file's directory; cwd for a config-less project on the built-in defaults).
+ */
+export async function locateProject(cwd: string, configPath?: string): Promise<{ file: string | undefined; root: string }> {
   if (configPath) {
     const abs = isAbsolute(configPath) ? configPath : resolve(cwd, configPath);
     const st = await fsp.stat(abs).catch(() => undefined);
     if (!st) throw new UserError(`config file ${configPath} does not exist`, { where: '--config', hint: 'check the path, or run `canton-mpc init` to write one' });
     if (!st.isFile()) throw new UserError(`config path ${configPath} is not a file`, { where: '--config', hint: 'pass the path of canton-mpc.yaml or canton-mpc.toml' });
-    return abs;
+    return { file: abs, root: dirname(abs) };
   }
-  const found: string[] = [];
-  for (const name of CONFIG_FILE_NAMES) {
-    const p = resolve(cwd, name);
-    if ((await fsp.stat(p).catch(() => undefined))?.isFile()) found.push(p);
+  // Like git and npm: the nearest directory at or above cwd that holds a config file.
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    const found: string[] = [];
+    for (const name of CONFIG_FILE_NAMES) {
+      const p = join(dir, name);
+      if ((await fsp.stat(p).catch(() => undefined))?.isFile()) found.push(p);
+    }
+    if (found.length > 1) {
+      throw new UserError(`found ${found.map((f) => basename(f)).join(' and ')} in ${dir}`, {
+        exitCode: ExitCode.CONFIG,
+        kind: 'config_ambiguous',
+        hint: 'keep one of them, or pick one with --config',
+      });
+    }
+    if (found[0]) return { file: found[0], root: dir };
+    // A config-less project (built-in defaults) is only ever the one in cwd.
+    if (dirname(dir) === dir) return { file: undefined, root: resolve(cwd) };
   }
-  if (found.length > 1) {
-    throw new UserError(`found ${found.map((f) => basename(f)).join(' and ')} in ${cwd}`, {
-      exitCode: ExitCode.CONFIG,
-      kind: 'config_ambiguous',
-      hint: 'keep one of them, or pick one with --config',
-    });
-  }
-  return found[0];
 }
 
 export function displayPath(cwd: string, file: string): string {

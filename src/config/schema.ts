@@ -14,6 +14,8 @@ export const DEFAULT_ADDRESS = '127.0.0.1';
 export const DEFAULT_DAR = '.daml/dist/canton-mpc-poc-0.2.0.dar';
 export const DEFAULT_STATE_DIR = '.canton-mpc';
 export const DEFAULT_SIGNER_HEALTH_TIMEOUT = '60s';
+/** How long the signer must stay alive for `up` to call it started (when no health URL is given). */
+export const DEFAULT_SIGNER_SETTLE = '2s';
 
 const storageKind = z.enum(['memory', 'postgres']);
 const port = z.number().int('must be a whole number');
@@ -99,6 +101,7 @@ export const signerSchema = z.strictObject({
       timeout: duration.default(DEFAULT_SIGNER_HEALTH_TIMEOUT),
     })
     .optional(),
+  settle: duration.default(DEFAULT_SIGNER_SETTLE),
   secretsFile: nonEmpty.optional(),
   passEnv: z.array(envName).default([]),
   participant: nonEmpty.optional(),

@@ -81,6 +81,7 @@ function signerSpec(config: Config, abs: (p: string) => string): SignerSpec {
     ...(s.cwd ? { cwd: abs(s.cwd) } : {}),
     env: s.env,
     ...(s.health ? { health: { url: s.health.url, timeoutMs: durationToMs(s.health.timeout) } } : {}),
+    settleMs: durationToMs(s.settle),
     ...(s.secretsFile ? { secretsFile: abs(s.secretsFile) } : {}),
     passEnv: s.passEnv,
     participant: target.participant ?? '',

@@ -72,6 +72,8 @@ export interface SignerSpec {
   /** Extra environment; values may hold placeholders such as `{parties.Issuer.id}`. */
   env: Record<string, string>;
   health?: { url: string; timeoutMs: number };
+  /** The signer step succeeds once the signer stayed alive this long (or its health URL answered). */
+  settleMs: number;
   /** A 0600 file of KEY=VALUE secrets passed to the signer's environment. */
   secretsFile?: string;
   /** Names of variables taken from the caller's environment and passed through (secrets). */

@@ -6,6 +6,8 @@ import { chooseJdk } from '../jdk/choose.js';
 import type { ProcessRunner } from '../system/process.js';
 import { probePort } from '../system/ports.js';
 import { registerSecret } from '../ui/redact.js';
+import { embeddedLayout } from '../postgres/root.js';
+import { signerProblems } from '../signer/preflight.js';
 import { PG_CONNECT_TIMEOUT_MS, type DoctorDeps, type PgConnectSpec, type PgSession } from './checks.js';
 
 /** The real machine behind `DoctorDeps`: used by `doctor` and by `up`'s preflight. */
@@ -23,6 +25,8 @@ export function createDoctorDeps(opts: { env: NodeJS.ProcessEnv; runner: Process
     cacheRoot: cantonCacheRoot(env),
     env,
     embeddedPostgresBin,
+    embeddedLayout: (stateDir) => embeddedLayout(stateDir, env),
+    signerProblems: (spec, projectDir) => signerProblems(spec, env, projectDir),
   };
 }
 

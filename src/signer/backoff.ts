@@ -19,6 +19,10 @@ export interface SupervisorSpec {
   args: string[];
   cwd: string;
   statusFile: string;
+  /** The project's state directory: names the one-signer lock and marks the signer's environment. */
+  stateDir?: string;
+  /** Start the signer through `setpriv --pdeathsig KILL`, so it cannot outlive a killed supervisor. */
+  pdeathsig?: boolean;
   baseMs?: number;
   maxMs?: number;
   stableMs?: number;
@@ -30,6 +34,10 @@ export interface SupervisorStatus {
   state: 'running' | 'backoff' | 'stopped';
   restarts: number;
   startedAt: string;
+  /** When the current signer process started (settle and "restarting" are measured from it). */
+  childStartedAt?: string;
+  /** Why the last start failed before the signer ran (e.g. the command was not found). */
+  lastError?: string;
   lastExit?: { code: number | null; signal: string | null; at: string };
   nextStartAt?: string;
 }

@@ -4,26 +4,49 @@
  * restart count in a status file that `status` reads. Its stdout/stderr is the signer log, which the
  * signer inherits. Secrets reach the signer through this process's environment, never argv.
  *
+ * Exactly one per project: it takes the project's signer lock (signer/lock.ts) before anything else
+ * and holds it for its lifetime; a second supervisor exits at once with EXIT_LOCKED. Before the
+ * first start it stops any signer of the project that outlived an earlier, killed supervisor.
+ *
  * Usage: node supervisor.js <spec.json>
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { nextFailureCount, restartDelay, type SupervisorSpec, type SupervisorStatus } from './backoff.js';
+import { takeSignerLock } from './lock.js';
+import { byRole, findProjectProcesses, SIGNER_MARKER_ENV, stopTarget } from '../state/discover.js';
+import { stopProcessGroup } from '../state/pids.js';
 import { startTokenRefresher } from '../security/signer-token.js';
 
 const STOP_GRACE_MS = 5_000;
+/** How long a stray signer of a killed supervisor gets to stop before SIGKILL. */
+const STRAY_STOP_GRACE_MS = 3_000;
+/** Exit code when another supervisor already holds the project's lock. */
+export const EXIT_LOCKED = 3;
 
 function log(msg: string): void {
   process.stdout.write(`[canton-mpc supervisor ${new Date().toISOString()}] ${msg}\n`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const specPath = process.argv[2];
   if (!specPath) {
     process.stderr.write('usage: supervisor.js <spec.json>\n');
     process.exit(2);
   }
   const spec = JSON.parse(readFileSync(specPath, 'utf8')) as SupervisorSpec;
+  if (spec.stateDir) {
+    const lock = await takeSignerLock(spec.stateDir);
+    if ('holder' in lock) {
+      log(`another supervisor${lock.holder ? ` (pid ${lock.holder})` : ''} already runs the signer of this project; exiting`);
+      process.exit(EXIT_LOCKED);
+    }
+    // A signer whose supervisor was killed (it had no parent-death signal) must go before ours starts.
+    for (const stray of byRole(findProjectProcesses(spec.stateDir), 'signer')) {
+      log(`stopping signer pid ${stray.pid} left by an earlier supervisor`);
+      await stopProcessGroup(stopTarget(stray), { graceMs: STRAY_STOP_GRACE_MS });
+    }
+  }
   const status: SupervisorStatus = { supervisorPid: process.pid, state: 'running', restarts: 0, startedAt: new Date().toISOString() };
   const writeStatus = () => {
     const tmp = `${spec.statusFile}.${process.pid}.tmp`;
@@ -37,40 +60,49 @@ function main(): void {
   // The signer's token file is kept fresh for as long as the supervisor runs.
   const tokens = spec.tokenRefresh ? startTokenRefresher(spec.tokenRefresh, log) : undefined;
 
+  const exited = (startedAt: number, code: number | null, signal: string | null) => {
+    child = undefined;
+    status.childPid = undefined;
+    status.lastExit = { code, signal, at: new Date().toISOString() };
+    if (stopping) {
+      status.state = 'stopped';
+      writeStatus();
+      process.exit(0);
+    }
+    failures = nextFailureCount(failures, Date.now() - startedAt, spec.stableMs);
+    const delay = restartDelay(failures, spec.baseMs, spec.maxMs);
+    status.restarts += 1;
+    status.state = 'backoff';
+    status.nextStartAt = new Date(Date.now() + delay).toISOString();
+    writeStatus();
+    log(`signer exited (${signal ?? `code ${code}`}); restart ${status.restarts} in ${delay} ms`);
+    timer = setTimeout(start, delay);
+  };
+
   const start = () => {
     timer = undefined;
     if (stopping) return;
     const startedAt = Date.now();
-    const env = { ...process.env };
-    delete env.CANTON_MPC_SUPERVISED_SPEC;
-    const token = tokens?.current();
-    if (token) env.CANTON_MPC_TOKEN = token;
-    child = spawn(spec.command, spec.args, { cwd: spec.cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
-    child.once('error', (e) => log(`could not start ${spec.command}: ${e.message}`));
-    child.once('spawn', () => {
-      status.childPid = child?.pid;
+    const env = { ...process.env, ...(spec.stateDir ? { [SIGNER_MARKER_ENV]: spec.stateDir } : {}) };
+    const [file, args] = spec.pdeathsig ? ['setpriv', ['--pdeathsig', 'KILL', '--', spec.command, ...spec.args]] : [spec.command, spec.args];
+    const c = spawn(file, args, { cwd: spec.cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
+    child = c;
+    let spawned = false;
+    c.once('error', (e) => {
+      log(`could not start ${spec.command}: ${e.message}`);
+      status.lastError = e.message;
+      // A failed spawn emits no 'exit': treat it as one, so the backoff (and status) still apply.
+      if (!spawned) exited(startedAt, null, null);
+    });
+    c.once('spawn', () => {
+      spawned = true;
+      status.childPid = c.pid;
+      status.childStartedAt = new Date(startedAt).toISOString();
       status.state = 'running';
       delete status.nextStartAt;
       writeStatus();
     });
-    child.once('exit', (code, signal) => {
-      child = undefined;
-      status.childPid = undefined;
-      status.lastExit = { code, signal, at: new Date().toISOString() };
-      if (stopping) {
-        status.state = 'stopped';
-        writeStatus();
-        process.exit(0);
-      }
-      failures = nextFailureCount(failures, Date.now() - startedAt, spec.stableMs);
-      const delay = restartDelay(failures, spec.baseMs, spec.maxMs);
-      status.restarts += 1;
-      status.state = 'backoff';
-      status.nextStartAt = new Date(Date.now() + delay).toISOString();
-      writeStatus();
-      log(`signer exited (${signal ?? `code ${code}`}); restart ${status.restarts} in ${delay} ms`);
-      timer = setTimeout(start, delay);
-    });
+    c.once('exit', (code, signal) => exited(startedAt, code, signal));
   };
 
   const stop = (sig: NodeJS.Signals) => {
@@ -95,4 +127,4 @@ function main(): void {
   start();
 }
 
-main();
+void main();

@@ -2,6 +2,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { liveGroupMembers, isOurProcess, stopProcessGroup, type StopOutcome } from './pids.js';
 import type { ProcessRef, State } from './state.js';
+import { byRole, findProjectProcesses, stopTarget, type ProcessRole } from './discover.js';
 
 /** Named so the message can say how long we waited before SIGKILL. */
 export const SIGNER_STOP_GRACE_MS = 5_000;
@@ -43,10 +44,42 @@ export async function stopTopology(state: State, opts: { keepPostgres?: boolean;
   return { signer, canton, postgres };
 }
 
-export async function removeStateDir(stateDir: string): Promise<void> {
+const ORDER: Array<[keyof StopReport, ProcessRole[], number, NodeJS.Signals]> = [
+  ['signer', ['supervisor', 'signer'], SIGNER_STOP_GRACE_MS, 'SIGTERM'],
+  ['canton', ['canton'], CANTON_STOP_GRACE_MS, 'SIGTERM'],
+  ['postgres', ['postgres'], POSTGRES_STOP_GRACE_MS, 'SIGINT'],
+];
+
+function worse(a: StopOutcome, b: StopOutcome): StopOutcome {
+  const rank = { 'not-running': 0, stopped: 1, killed: 2 } as const;
+  return rank[a] >= rank[b] ? a : b;
+}
+
+/**
+ * Stop everything of the project: what state.json records, then whatever else carries the
+ * project's markers (a run killed before it recorded a pid, a corrupt or missing state file, an
+ * orphaned signer). Each process group is signalled once, in dependency order.
+ */
+export async function stopProject(stateDir: string, state: State | undefined, opts: { onStep?: (what: string) => void } = {}): Promise<StopReport & { strays: number }> {
+  const report: StopReport = state ? await stopTopology(state, opts) : { signer: 'not-running', canton: 'not-running', postgres: 'not-running' };
+  let strays = 0;
+  for (const [what, roles, graceMs, signal] of ORDER) {
+    const targets = new Map(byRole(findProjectProcesses(stateDir), ...roles).map((p) => [stopTarget(p).pid, stopTarget(p)]));
+    if (targets.size) opts.onStep?.(what);
+    for (const ref of targets.values()) {
+      strays++;
+      report[what] = worse(report[what], await stopProcessGroup(ref, { graceMs, signal }));
+    }
+  }
+  return { ...report, strays };
+}
+
+export async function removeStateDir(stateDir: string, extraDirs: string[] = []): Promise<void> {
   // Only what canton-mpc writes there; a user file placed in .canton-mpc/ would be removed too,
-  // which `down --wipe` states in its confirmation prompt.
+  // which `down --wipe` states in its confirmation prompt. `extraDirs`: data kept outside the
+  // project (the embedded PostgreSQL's, as root; see postgres/root.ts).
   await fsp.rm(stateDir, { recursive: true, force: true });
+  for (const d of extraDirs) await fsp.rm(d, { recursive: true, force: true });
 }
 
 export function logsDir(stateDir: string): string {

@@ -1,4 +1,4 @@
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, fchmodSync } from 'node:fs';
 import { RemoteError, PrerequisiteError } from '../errors.js';
 
 /**
@@ -27,6 +27,7 @@ export interface RunResult {
 
 export interface DetachedOptions {
   cwd?: string;
+  /** The child's whole environment: a detached child inherits nothing unless `extendEnv: true`. */
   env?: Record<string, string | undefined>;
   extendEnv?: boolean;
   /** stdout and stderr are appended to this file. */
@@ -89,8 +90,10 @@ export function createProcessRunner(): ProcessRunner {
     async spawnDetached(file, args, opts) {
       const { spawn } = await import('node:child_process');
       const fd = openSync(opts.logFile, 'a', 0o600);
+      // Logs may quote secrets a child prints: owner-only, also when the file predates us.
+      fchmodSync(fd, 0o600);
       try {
-        const env = opts.extendEnv === false ? opts.env : { ...process.env, ...opts.env };
+        const env = opts.extendEnv === true ? { ...process.env, ...opts.env } : { ...opts.env };
         const child = spawn(file, args, { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', fd, fd] });
         const pid = await new Promise<number>((resolve, reject) => {
           child.once('error', (e: NodeJS.ErrnoException) =>

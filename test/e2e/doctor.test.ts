@@ -45,7 +45,7 @@ describe('canton-mpc doctor', () => {
   it('--json: every check has id, status, detail; exit 0 with warnings only', async () => {
     const r = await doctor(['--json', 'doctor']);
     const cs = checks(r.stdout);
-    expect(cs.map((c) => c.id)).toEqual(['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres', 'certificates', 'token-lifetime']);
+    expect(cs.map((c) => c.id)).toEqual(['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres', 'certificates', 'token-lifetime', 'signer']);
     for (const c of cs) expect(['ok', 'warn', 'fail']).toContain(c.status);
     expect(byId(r.stdout, 'canton-release').status).toBe('warn');
     expect(byId(r.stdout, 'ports').detail).toContain(String(base + 11));

@@ -84,7 +84,8 @@ describe('up → status → down', () => {
     p.writeConfig({ synchronizer: { name: 'other' } });
     const changed = await p.run(['up']);
     expect(changed.exitCode).toBe(2);
-    expect(changed.stderr).toMatch(/configuration changed/);
+    expect(changed.stderr).toMatch(/differs from the running topology/);
+    expect(changed.stderr).toMatch(/synchronizer da → other/);
     expect(changed.stderr).toMatch(/canton-mpc down/);
     p.writeConfig({});
 

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import getPort from 'get-port';
 import { stringify } from 'yaml';
 import { makeFakeJdk } from './fake-jdk.js';
-import { freePortBase, topologyOffsets } from './ports.js';
+import { freePortBase, releasePortBase, topologyOffsets } from './ports.js';
 import { packDistribution } from '../emulator/pack.js';
 
 export const CLI = resolve(import.meta.dirname, '../../bin/canton-mpc.js');
@@ -151,7 +151,7 @@ export async function makeProject(opts: ProjectOptions = {}): Promise<CliProject
     release: rel,
     writeConfig,
     async run(args, o = {}) {
-      const r = await execa('node', [CLI, ...args], { cwd: dir, env: { ...env, ...o.env }, extendEnv: false, reject: false, timeout: o.timeoutMs ?? 120_000 });
+      const r = await execa('node', [CLI, ...args], { cwd: dir, env: withEmulatorEnv({ ...env, ...o.env }), extendEnv: false, reject: false, timeout: o.timeoutMs ?? 120_000 });
       return { exitCode: r.exitCode, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), signal: r.signal ?? undefined };
     },
     state() {
@@ -172,9 +172,19 @@ export async function makeProject(opts: ProjectOptions = {}): Promise<CliProject
         }
       }
       rmSync(dir, { recursive: true, force: true });
+      releasePortBase(portBase);
     },
   };
   return project;
+}
+
+/**
+ * Canton gets an explicit environment (src/system/child-env.ts): the emulator's fault knobs
+ * (CANTON_EMULATOR_*) reach it only when named in CANTON_MPC_CANTON_ENV, as a user would name theirs.
+ */
+export function withEmulatorEnv(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const names = Object.keys(env).filter((k) => k.startsWith('CANTON_EMULATOR_') && env[k] !== undefined);
+  return names.length ? { ...env, CANTON_MPC_CANTON_ENV: [env.CANTON_MPC_CANTON_ENV, ...names].filter(Boolean).join(',') } : env;
 }
 
 /** The command line of every live process, by pid (NUL separators turned into spaces). */

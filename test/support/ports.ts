@@ -39,6 +39,11 @@ export async function freePortBase(offsets: readonly number[]): Promise<number> 
   throw new Error('no free port block below the ephemeral range');
 }
 
+/** A block whose project was cleaned up may be drawn again (a group's lane holds only a few blocks). */
+export function releasePortBase(base: number): void {
+  used.delete(base);
+}
+
 /** The offsets a topology of one sequencer, one mediator and `participants` participants derives. */
 export function topologyOffsets(participants: number): number[] {
   const offsets = [1, 2, 202];

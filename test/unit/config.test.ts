@@ -534,12 +534,18 @@ describe('signer, auth and tls in the topology', () => {
       cwd: '/mpc',
       env: { URL: '{participants.participant1.jsonApiUrl}', JSON: '{"a":1}' },
       health: { url: 'http://127.0.0.1:8080/health', timeoutMs: 90_000 },
+      settleMs: 2_000,
       secretsFile: '/proj/.secrets/s.env',
       passEnv: ['MPC_KEY'],
       participant: 'participant1',
       party: 'Issuer',
       user: 'issuer-user',
     });
+  });
+
+  it('signer.settle is a duration (default 2s)', () => {
+    expect(topo('signer: { command: x, settle: 500ms }\n').signer!.settleMs).toBe(500);
+    expect(() => topo('signer: { command: x, settle: soon }\n')).toThrow(/signer.settle/);
   });
 
   it('signer for participant2 picks its party and user', () => {

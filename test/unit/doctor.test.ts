@@ -235,7 +235,7 @@ describe('checkPostgres', () => {
 describe('runDoctor', () => {
   it('runs every check in a stable order; passes with warnings only', async () => {
     const r = await runDoctor(topology(), deps({ cpuCount: () => 2 }));
-    expect(r.map((c) => c.id)).toEqual(['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres', 'certificates', 'token-lifetime']);
+    expect(r.map((c) => c.id)).toEqual(['node', 'jdk', 'canton-release', 'memory', 'cpu', 'disk', 'ports', 'sandbox-ports', 'postgres', 'certificates', 'token-lifetime', 'signer']);
     expect(r.find((c) => c.id === 'cpu')?.status).toBe('warn');
     expect(doctorPassed(r)).toBe(true);
   });
@@ -254,7 +254,7 @@ describe('runDoctor', () => {
     );
     const disk = r.find((c) => c.id === 'disk') as CheckResult;
     expect(disk).toMatchObject({ status: 'fail', detail: 'check failed: EIO' });
-    expect(r).toHaveLength(11);
+    expect(r).toHaveLength(12);
     expect(doctorPassed(r)).toBe(false);
   });
   it('canton release missing is a warning, not a failure', async () => {

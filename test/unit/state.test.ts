@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -15,13 +15,29 @@ describe('state.json', () => {
     expect(statSync(statePath(dir)).mode & 0o777).toBe(0o600);
     expect(await readState(dir)).toEqual(s);
   });
-  it('missing is undefined; another version or garbage is refused with a hint', async () => {
+  it.each([
+    ['garbage', 'not json at all \u0000', /is not valid JSON/],
+    ['truncated', '{"version":1,"updatedAt":"x","nod', /is not valid JSON/],
+    ['empty', '', /is empty/],
+    ['wrong version', '{"version":7,"nodes":[],"users":[],"parties":{}}', /state version 7/],
+    ['not a state', '[1,2,3]', /not a canton-mpc state file/],
+  ])('%s: moved aside with a warning, read as missing', async (_n, text, why) => {
     const dir = mkdtempSync(join(tmpdir(), 'st-'));
     expect(await readState(dir)).toBeUndefined();
-    writeFileSync(statePath(dir), '{"version":7}');
-    await expect(readState(dir)).rejects.toMatchObject({ message: expect.stringContaining('version 7') });
-    writeFileSync(statePath(dir), '{');
-    await expect(readState(dir)).rejects.toMatchObject({ hint: expect.stringContaining('down') });
+    writeFileSync(statePath(dir), text);
+    const warnings: string[] = [];
+    expect(await readState(dir, (m) => warnings.push(m))).toBeUndefined();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(why);
+    const aside = readdirSync(dir).filter((f) => f.startsWith('state.json.unreadable-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dir, aside[0]!), 'utf8')).toBe(text);
+    expect(readdirSync(dir)).not.toContain('state.json');
+  });
+  it('a stateDir that is a file is a clear config error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'st-'));
+    writeFileSync(join(dir, 'file'), '');
+    await expect(readState(join(dir, 'file'))).rejects.toMatchObject({ exitCode: 3, message: expect.stringContaining('is not a directory') });
   });
 });
 
