@@ -23,6 +23,8 @@ export interface SupervisorSpec {
   stateDir?: string;
   /** Start the signer through `setpriv --pdeathsig KILL`, so it cannot outlive a killed supervisor. */
   pdeathsig?: boolean;
+  /** The signer's environment arrives as JSON on stdin (so its secrets are not in the supervisor's environ). */
+  envOnStdin?: boolean;
   baseMs?: number;
   maxMs?: number;
   stableMs?: number;

@@ -40,7 +40,10 @@ export async function launchSupervisor(o: {
   command: string;
   args: string[];
   cwd?: string;
+  /** The signer's whole environment. */
   env: Record<string, string>;
+  /** The supervisor's own (PATH, HOME, locale). */
+  baseEnv: Record<string, string>;
   backoff?: Pick<SupervisorSpec, 'baseMs' | 'maxMs' | 'stableMs'>;
   tokenRefresh?: SupervisorSpec['tokenRefresh'];
 }): Promise<{ pid: number; logFile: string; statusFile: string; logOffset: number }> {
@@ -55,11 +58,14 @@ export async function launchSupervisor(o: {
     statusFile: p.statusFile,
     stateDir: o.stateDir,
     pdeathsig,
+    envOnStdin: true,
     ...o.backoff,
   };
   await writeFileAtomic(p.specFile, `${JSON.stringify(spec, null, 2)}\n`, 0o600);
   const logOffset = await fileSize(p.logFile);
-  const { pid } = await o.runner.spawnDetached(process.execPath, [supervisorEntry(), p.specFile], { logFile: p.logFile, env: o.env, cwd: spec.cwd });
+  // The supervisor's own environment is the minimal base; the signer's (with its secrets) goes
+  // through a pipe, so /proc/<supervisor>/environ holds no secret.
+  const { pid } = await o.runner.spawnDetached(process.execPath, [supervisorEntry(), p.specFile], { logFile: p.logFile, env: o.baseEnv, cwd: spec.cwd, input: JSON.stringify({ env: o.env }) });
   return { pid, logFile: p.logFile, statusFile: p.statusFile, logOffset };
 }
 

@@ -28,6 +28,12 @@ function log(msg: string): void {
   process.stdout.write(`[canton-mpc supervisor ${new Date().toISOString()}] ${msg}\n`);
 }
 
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 async function main(): Promise<void> {
   const specPath = process.argv[2];
   if (!specPath) {
@@ -35,6 +41,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const spec = JSON.parse(readFileSync(specPath, 'utf8')) as SupervisorSpec;
+  // The signer's environment (secrets included) comes on stdin and stays in memory only.
+  const childEnv: NodeJS.ProcessEnv = spec.envOnStdin ? ((JSON.parse(await readStdin()) as { env: Record<string, string> }).env ?? {}) : { ...process.env };
   if (spec.stateDir) {
     const lock = await takeSignerLock(spec.stateDir);
     if ('holder' in lock) {
@@ -83,7 +91,7 @@ async function main(): Promise<void> {
     timer = undefined;
     if (stopping) return;
     const startedAt = Date.now();
-    const env = { ...process.env, ...(spec.stateDir ? { [SIGNER_MARKER_ENV]: spec.stateDir } : {}) };
+    const env = { ...childEnv, ...(spec.stateDir ? { [SIGNER_MARKER_ENV]: spec.stateDir } : {}) };
     const [file, args] = spec.pdeathsig ? ['setpriv', ['--pdeathsig', 'KILL', '--', spec.command, ...spec.args]] : [spec.command, spec.args];
     const c = spawn(file, args, { cwd: spec.cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
     child = c;

@@ -32,6 +32,11 @@ export interface DetachedOptions {
   extendEnv?: boolean;
   /** stdout and stderr are appended to this file. */
   logFile: string;
+  /**
+   * Written to the child's stdin, which is then closed: how secrets reach a long-lived child without
+   * sitting in its /proc/<pid>/environ (or argv, or a file).
+   */
+  input?: string;
 }
 
 export interface ProcessExit {
@@ -94,7 +99,11 @@ export function createProcessRunner(): ProcessRunner {
       fchmodSync(fd, 0o600);
       try {
         const env = opts.extendEnv === true ? { ...process.env, ...opts.env } : { ...opts.env };
-        const child = spawn(file, args, { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, detached: true, stdio: ['ignore', fd, fd] });
+        const child = spawn(file, args, { cwd: opts.cwd, env: env as NodeJS.ProcessEnv, detached: true, stdio: [opts.input === undefined ? 'ignore' : 'pipe', fd, fd] });
+        if (opts.input !== undefined) {
+          child.stdin?.on('error', () => undefined);
+          child.stdin?.end(opts.input);
+        }
         const pid = await new Promise<number>((resolve, reject) => {
           child.once('error', (e: NodeJS.ErrnoException) =>
             reject(
