@@ -73,9 +73,9 @@ export function roleOf(argv: readonly string[], m: ReturnType<typeof projectMark
 }
 
 /** Every live (non-zombie) process of the project, found by marker. Empty where /proc is absent. */
-export function findProjectProcesses(stateDir: string): FoundProcess[] {
+export function findProjectProcesses(stateDir: string, env: NodeJS.ProcessEnv = process.env): FoundProcess[] {
   if (!existsSync('/proc/self/stat')) return [];
-  const m = projectMarkers(stateDir);
+  const m = projectMarkers(stateDir, env);
   const out: FoundProcess[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
