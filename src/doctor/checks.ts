@@ -204,6 +204,13 @@ function isOwn(holder: PortProbe['holder'], ownPids: number[]): boolean {
   return Boolean(holder && (ownPids.includes(holder.pid) || (holder.pgid !== undefined && ownPids.includes(holder.pgid))));
 }
 
+/** Listen errors that mean the address, not the port, is wrong. */
+const ADDRESS_ERRORS: Record<string, string> = {
+  EADDRNOTAVAIL: 'is not an address of this machine, so nothing can listen on it',
+  ENOTFOUND: 'is neither a valid IP address nor a host name that resolves',
+  EAI_AGAIN: 'does not resolve (name lookup failed)',
+};
+
 export async function checkPorts(topology: Topology, deps: Pick<DoctorDeps, 'probePort'>, opts: DoctorOptions): Promise<CheckResult> {
   const ports = topologyPorts(topology);
   const probes = await Promise.all(ports.map(async (p) => ({ ...p, probe: await deps.probePort(p.host, p.port) })));
@@ -215,6 +222,22 @@ export async function checkPorts(topology: Topology, deps: Pick<DoctorDeps, 'pro
   const base = { id: 'ports', title: 'Ports', required: true, data: { ports: probes.map((p) => ({ node: p.node, api: p.api, host: p.host, port: p.port, free: p.probe.free, ...(p.probe.holder ? { holder: p.probe.holder } : {}) })) } };
   if (busy.length === 0) {
     return { ...base, status: 'ok', detail: `${ports.length} ports free${ours.length ? ` (${ours.length} held by this topology)` : ''}: ${ports.map((p) => p.port).join(', ')}` };
+  }
+  // An address that is not this machine's is not a busy port: say so once per address.
+  const badHosts = [...new Set(busy.filter((p) => p.probe.error && ADDRESS_ERRORS[p.probe.error]).map((p) => `${p.host}\0${p.probe.error}`))];
+  if (badHosts.length > 0) {
+    return {
+      ...base,
+      status: 'fail',
+      detail: badHosts
+        .map((k) => {
+          const [host, code] = k.split('\0') as [string, string];
+          const nodes = [...new Set(busy.filter((p) => p.host === host).map((p) => p.node))];
+          return `${host} ${ADDRESS_ERRORS[code]} (${code}; used by ${nodes.join(', ')})`;
+        })
+        .join('\n'),
+      fix: 'Set `address` (or the node\'s own `address`) in canton-mpc.yaml to 127.0.0.1, 0.0.0.0 or an address of one of this machine\'s interfaces (`ip -brief address`).',
+    };
   }
   const pids = [...new Set(busy.map((p) => p.probe.holder?.pid).filter((x): x is number => x !== undefined))];
   return {
@@ -270,6 +293,16 @@ export async function checkPostgres(topology: Topology, deps: Pick<DoctorDeps, '
     session = await deps.pgConnect({ host, port, user, password, database: 'postgres' });
   } catch (e) {
     const err = e as Error & { code?: string };
+    // With no password, pg fails inside the SCRAM exchange without a code: the server answered.
+    const network = err.code !== undefined && /^E[A-Z]+$/.test(err.code);
+    if (password === undefined && !network) {
+      return {
+        ...base,
+        status: 'fail',
+        detail: `${where}: the server asks for a password, and ${pg.passwordEnv} is not set (${err.message})`,
+        fix: `Export ${pg.passwordEnv} with the password of ${user} (postgres.passwordEnv names the variable).`,
+      };
+    }
     if (err.code === '28P01' || err.code === '28000') {
       return {
         ...base,

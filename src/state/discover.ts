@@ -103,3 +103,16 @@ export function stopTarget(p: FoundProcess): ProcessRef {
   if (p.pgid === p.pid || processStartTime(p.pgid) === undefined) return { pid: p.pgid, startedAt: '' };
   return { pid: p.pid, startTime: p.startTime, startedAt: '' };
 }
+
+/** Live processes running from `dir` (an argv token below it): e.g. daemons of a Canton release. */
+export function processesUsing(dir: string): Array<{ pid: number; command: string }> {
+  if (!existsSync('/proc/self/stat')) return [];
+  const prefix = dir.endsWith('/') ? dir : `${dir}/`;
+  const out: Array<{ pid: number; command: string }> = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const info = readProc(Number(name));
+    if (info && info.state !== 'Z' && info.argv.some((a) => a.startsWith(prefix) || a.includes(`:${prefix}`))) out.push({ pid: info.pid, command: info.argv.join(' ').slice(0, 120) });
+  }
+  return out;
+}
