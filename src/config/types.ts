@@ -73,7 +73,7 @@ export interface SignerSpec {
   env: Record<string, string>;
   health?: { url: string; timeoutMs: number };
   /** The signer step succeeds once the signer stayed alive this long (or its health URL answered). */
-  settleMs: number;
+  settleMs?: number;
   /** A 0600 file of KEY=VALUE secrets passed to the signer's environment. */
   secretsFile?: string;
   /** Names of variables taken from the caller's environment and passed through (secrets). */

@@ -2,6 +2,7 @@ import type { Topology } from '../config/types.js';
 import type { CheckId } from '../doctor/checks.js';
 import { ExitCode, PrerequisiteError, UserError } from '../errors.js';
 import { ownPids } from '../state/lifecycle.js';
+import { isOurProcess } from '../state/pids.js';
 import { M } from './modules.js';
 import type { UpSession } from './session.js';
 
@@ -13,7 +14,10 @@ import type { UpSession } from './session.js';
  */
 export async function preflight(s: UpSession): Promise<void> {
   const t: Topology = { ...s.topology, postgres: { ...s.topology.postgres, embedded: s.embedded } };
-  const only: CheckId[] = ['jdk', 'ports', 'postgres', 'signer'];
+  // A running daemon of ours is not started again: its JDK and its ports are not this run's concern
+  // (and probing ports held by our own processes costs a /proc scan per port).
+  const daemonRuns = isOurProcess(s.state.canton);
+  const only: CheckId[] = daemonRuns ? ['postgres', 'signer'] : ['jdk', 'ports', 'postgres', 'signer'];
   const deps = { ...M.doctorAdapters.createDoctorDeps({ env: s.ctx.env, runner: s.ctx.runner, javaHome: s.opts.javaHome }), findJdks: () => jdk(s) };
   const results = await M.doctor.runDoctor(t, deps, { ownPids: ownPids(s.state), only });
   const failing = results.filter((r) => r.required && r.status === 'fail');
@@ -30,6 +34,7 @@ export async function preflight(s: UpSession): Promise<void> {
     if (failing.every((r) => r.id === 'signer')) throw new UserError(message, { ...details, exitCode: ExitCode.CONFIG });
     throw new PrerequisiteError(message, details);
   }
+  if (daemonRuns) return;
   const chosen = await jdk(s);
   s.javaHome = chosen.chosen.home;
   if (chosen.note) s.ctx.output.debug(chosen.note);

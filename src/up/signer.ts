@@ -8,6 +8,8 @@ import type { UpSession } from './session.js';
 
 /** The supervised MPC signer: started, settled, restarted when its spec changed. */
 const SIGNER_LOG_TAIL_LINES = 20;
+/** signer.settle's default (config/schema.ts DEFAULT_SIGNER_SETTLE), for specs built without the schema. */
+const DEFAULT_SIGNER_SETTLE_MS = 2_000;
 
 export async function signerRunning(s: UpSession): Promise<boolean> {
   const sig = s.state.signer;
@@ -48,7 +50,7 @@ export async function startSigner(s: UpSession): Promise<void> {
   try {
     await M.signerLaunch.waitForSignerStarted({
       statusFile: launched.statusFile,
-      settleMs: spec.settleMs,
+      settleMs: spec.settleMs ?? DEFAULT_SIGNER_SETTLE_MS,
       healthUrl,
       healthTimeoutMs: spec.health?.timeoutMs,
       supervisorAlive: () => isOurProcess(supervisor),

@@ -23,10 +23,22 @@ export function supervisorPids(stateDir: string): number[] {
   return [...allCmdlines()].filter(([, cmd]) => cmd.split(' ').includes(spec)).map(([pid]) => pid);
 }
 
-/** The Canton daemon(s) of a project: processes started with its canton.conf. */
+function pgidOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The Canton daemon(s) of a project: leaders of process groups started with its canton.conf. (The
+ * launcher script's `$(…)` subshells carry the same command line for a moment; they are not daemons.)
+ */
 export function daemonPids(stateDir: string): number[] {
   const conf = join(stateDir, 'config', 'canton.conf');
-  return [...allCmdlines()].filter(([, cmd]) => cmd.split(' ').includes(conf)).map(([pid]) => pid);
+  return [...allCmdlines()].filter(([pid, cmd]) => cmd.split(' ').includes(conf) && pgidOf(pid) === pid).map(([pid]) => pid);
 }
 
 /** The environment of a process as the kernel shows it to anyone allowed to read it. */
