@@ -4,6 +4,7 @@ import type { JdkChoice, JdkInstall } from '../jdk/choose.js';
 import type { PortProbe } from '../system/ports.js';
 import type { EmbeddedLayout } from '../postgres/root.js';
 import type { SignerProblem } from '../signer/preflight.js';
+import { addressProblem, checkSigner } from './safety-checks.js';
 
 /**
  * The seed's troubleshooting table as checks. Every check is a function of the topology and
@@ -204,12 +205,7 @@ function isOwn(holder: PortProbe['holder'], ownPids: number[]): boolean {
   return Boolean(holder && (ownPids.includes(holder.pid) || (holder.pgid !== undefined && ownPids.includes(holder.pgid))));
 }
 
-/** Listen errors that mean the address, not the port, is wrong. */
-const ADDRESS_ERRORS: Record<string, string> = {
-  EADDRNOTAVAIL: 'is not an address of this machine, so nothing can listen on it',
-  ENOTFOUND: 'is neither a valid IP address nor a host name that resolves',
-  EAI_AGAIN: 'does not resolve (name lookup failed)',
-};
+export { checkSigner };
 
 export async function checkPorts(topology: Topology, deps: Pick<DoctorDeps, 'probePort'>, opts: DoctorOptions): Promise<CheckResult> {
   const ports = topologyPorts(topology);
@@ -224,21 +220,8 @@ export async function checkPorts(topology: Topology, deps: Pick<DoctorDeps, 'pro
     return { ...base, status: 'ok', detail: `${ports.length} ports free${ours.length ? ` (${ours.length} held by this topology)` : ''}: ${ports.map((p) => p.port).join(', ')}` };
   }
   // An address that is not this machine's is not a busy port: say so once per address.
-  const badHosts = [...new Set(busy.filter((p) => p.probe.error && ADDRESS_ERRORS[p.probe.error]).map((p) => `${p.host}\0${p.probe.error}`))];
-  if (badHosts.length > 0) {
-    return {
-      ...base,
-      status: 'fail',
-      detail: badHosts
-        .map((k) => {
-          const [host, code] = k.split('\0') as [string, string];
-          const nodes = [...new Set(busy.filter((p) => p.host === host).map((p) => p.node))];
-          return `${host} ${ADDRESS_ERRORS[code]} (${code}; used by ${nodes.join(', ')})`;
-        })
-        .join('\n'),
-      fix: 'Set `address` (or the node\'s own `address`) in canton-mpc.yaml to 127.0.0.1, 0.0.0.0 or an address of one of this machine\'s interfaces (`ip -brief address`).',
-    };
-  }
+  const bad = addressProblem(busy);
+  if (bad) return { ...base, status: 'fail', ...bad };
   const pids = [...new Set(busy.map((p) => p.probe.holder?.pid).filter((x): x is number => x !== undefined))];
   return {
     ...base,
@@ -335,16 +318,6 @@ export async function checkPostgres(topology: Topology, deps: Pick<DoctorDeps, '
   } finally {
     await session.end().catch(() => undefined);
   }
-}
-
-export async function checkSigner(topology: Topology, deps: Pick<DoctorDeps, 'signerProblems'>): Promise<CheckResult> {
-  const base = { id: 'signer', title: 'MPC signer', required: true };
-  if (!topology.signer) return { ...base, required: false, status: 'ok', detail: 'not configured' };
-  if (!deps.signerProblems) return { ...base, required: false, status: 'ok', detail: 'not checked' };
-  const problems = await deps.signerProblems(topology.signer, topology.projectDir);
-  return problems.length === 0
-    ? { ...base, status: 'ok', detail: `${topology.signer.command} can start (cwd, command, passEnv and secrets file checked)` }
-    : { ...base, status: 'fail', detail: problems.map((p) => p.message).join('\n'), fix: problems.map((p) => p.fix).filter(Boolean).join(' '), data: { problems } };
 }
 
 /**
