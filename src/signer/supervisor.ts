@@ -11,7 +11,7 @@
  * Usage: node supervisor.js <spec.json>
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { nextFailureCount, restartDelay, type SupervisorSpec, type SupervisorStatus } from './backoff.js';
 import { takeSignerLock } from './lock.js';
 import { byRole, findProjectProcesses, SIGNER_MARKER_ENV, stopTarget } from '../state/discover.js';
@@ -97,8 +97,10 @@ async function main(): Promise<void> {
     child = c;
     let spawned = false;
     c.once('error', (e) => {
-      log(`could not start ${spec.command}: ${e.message}`);
-      status.lastError = e.message;
+      // Node reports a missing cwd as the command being missing ("spawn node ENOENT"): tell them apart.
+      const why = existsSync(spec.cwd) ? e.message : `its working directory ${spec.cwd} does not exist (signer.cwd)`;
+      log(`could not start ${spec.command}: ${why}`);
+      status.lastError = why;
       // A failed spawn emits no 'exit': treat it as one, so the backoff (and status) still apply.
       if (!spawned) exited(startedAt, null, null);
     });
