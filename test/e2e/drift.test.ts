@@ -94,7 +94,8 @@ describe('config drift on a running topology', () => {
     const took = Date.now() - t0;
     p.writeConfig(base);
     expect(up.exitCode, up.stderr).toBe(2);
-    expect(took).toBeLessThan(1_500);
+    // Wall time of a whole CLI run (node start-up included) on a shared machine; before, this waited out --timeout.
+    expect(took).toBeLessThan(3_000);
     expect(up.stderr).toMatch(why);
     expect(up.stderr).toMatch(/canton-mpc down.*canton-mpc up|revert the edit/);
     expect(daemonPids(p.stateDir)).toEqual([before.canton.pid]);
