@@ -49,7 +49,8 @@ describe('a signer that cannot run is not reported as up', () => {
   });
 
   it('a signer that exits at once: exit 5 with its exit code and log tail; Canton stays up, no supervisor left', async () => {
-    const p = await signer(EXITS);
+    // The default settle (2 s): a shorter one can pass before node has even started the script on a loaded machine.
+    const p = await signer(EXITS, { settle: '2s' });
     const up = await p.run(['up', '--timeout', '60s']);
     expect(up.exitCode, up.stderr).toBe(5);
     expect(up.stderr).toMatch(/exit code 7/);
@@ -82,8 +83,11 @@ describe('a signer that cannot run is not reported as up', () => {
     } while (st.signer.condition !== 'restarting' && Date.now() < deadline);
     expect(st.signer).toMatchObject({ condition: 'restarting', running: true, lastExit: { code: 1 } });
     expect(st.healthy).toBe(false);
-    const human = await p.run(['status']);
-    expect(human.stdout).toMatch(/restarting \(\d+ times?, last exit code 1\)/);
+    let human = '';
+    const until = Date.now() + 8_000;
+    do human = (await p.run(['status'])).stdout;
+    while (!/restarting \(/.test(human) && Date.now() < until);
+    expect(human).toMatch(/restarting \(\d+ times?, last exit code 1\)/);
   }, 30_000);
 });
 
