@@ -91,7 +91,9 @@ async function main(): Promise<void> {
     timer = undefined;
     if (stopping) return;
     const startedAt = Date.now();
-    const env = { ...childEnv, ...(spec.stateDir ? { [SIGNER_MARKER_ENV]: spec.stateDir } : {}) };
+    const env: NodeJS.ProcessEnv = { ...childEnv, ...(spec.stateDir ? { [SIGNER_MARKER_ENV]: spec.stateDir } : {}) };
+    const token = tokens?.current();
+    if (token) env.CANTON_MPC_TOKEN = token;
     const [file, args] = spec.pdeathsig ? ['setpriv', ['--pdeathsig', 'KILL', '--', spec.command, ...spec.args]] : [spec.command, spec.args];
     const c = spawn(file, args, { cwd: spec.cwd, env, stdio: ['ignore', 'inherit', 'inherit'] });
     child = c;
