@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { CommandContext } from '../context.js';
 import { loadProject } from '../config/load.js';
 import { didYouMean } from '../config/suggest.js';
 import type { Topology } from '../config/types.js';
 import { ExitCode, UserError } from '../errors.js';
-import { openJournal } from '../plan/journal.js';
-import { describePlan, runPlan } from '../plan/runner.js';
+import { describePlan } from '../plan/runner.js';
+import { executeReplication } from '../party/execute.js';
 import { acquireProjectLock } from '../state/lock.js';
 import { readState } from '../state/state.js';
 import { createPartyIO, resolveParty } from '../party/io.js';
@@ -89,32 +87,23 @@ export async function run(ctx: CommandContext, opts: PartyReplicateOptions, part
 
   const release = acquireProjectLock(topology.stateDir, 'party replicate');
   try {
-    const journal = await openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
-    journal.record('replicate', 'started');
     const started = Date.now();
-    try {
-      const outcomes = await runPlan(plan, r, {
-        journal,
-        signal: ctx.signal,
-        afterJournal: killHook(ctx.env, r),
-        onStep: (s) => out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`),
-      });
-      journal.record('replicate', 'done');
-      const a = r.assessment!;
-      const effective = r.result('await-effective');
-      const summary = a.alreadyDone
-        ? `nothing to do: ${target} already hosts ${label} with ${permission}`
-        : `${label} is now hosted on ${target} with ${permission}${effective?.serial !== undefined ? ` (mapping serial ${String(effective.serial)})` : ''}`;
-      out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s, ${io.consoleRuns} console run(s)`);
-      out.result(`${heading}\n${summary}`, {
-        ok: true, party: label, partyId: resolved.id, source, target, permission, workflow: a.decision.workflow, reason: a.decision.reason,
-        alreadyDone: a.alreadyDone, changed: outcomes.some((o) => o.status === 'done' && o.id !== 'preflight'), steps: outcomes, consoleRuns: io.consoleRuns,
-      });
-      return ExitCode.OK;
-    } catch (e) {
-      journal.record('replicate', 'failed', e instanceof Error ? e.message : String(e));
-      throw e;
-    }
+    const { run: done, outcomes } = await executeReplication(io, r.req, dir, {
+      signal: ctx.signal,
+      afterJournal: killHook(ctx.env),
+      onStep: (s) => out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`),
+    });
+    const a = done.assessment!;
+    const effective = done.result('await-effective');
+    const summary = a.alreadyDone
+      ? `nothing to do: ${target} already hosts ${label} with ${permission}`
+      : `${label} is now hosted on ${target} with ${permission}${effective?.serial !== undefined ? ` (mapping serial ${String(effective.serial)})` : ''}`;
+    out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s, ${io.consoleRuns} console run(s)`);
+    out.result(`${heading}\n${summary}`, {
+      ok: true, party: label, partyId: resolved.id, source, target, permission, workflow: a.decision.workflow, reason: a.decision.reason,
+      alreadyDone: a.alreadyDone, changed: outcomes.some((o) => o.status === 'done' && o.id !== 'preflight'), steps: outcomes, consoleRuns: io.consoleRuns,
+    });
+    return ExitCode.OK;
   } finally {
     release();
   }
@@ -124,10 +113,10 @@ export async function run(ctx: CommandContext, opts: PartyReplicateOptions, part
  * Test hook: `CANTON_MPC_TEST_KILL_AT=<step>` SIGKILLs the console that is still running and then this
  * process, right after the step's `done` record is on disk: a crash at exactly that step boundary.
  */
-function killHook(env: NodeJS.ProcessEnv, r: ReplicationRun): ((step: string) => void) | undefined {
+function killHook(env: NodeJS.ProcessEnv): ((r: ReplicationRun, step: string) => void) | undefined {
   const at = env.CANTON_MPC_TEST_KILL_AT;
   if (!at) return undefined;
-  return (step) => {
+  return (r, step) => {
     if (step !== at) return;
     if (r.consolePid) {
       try {

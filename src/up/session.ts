@@ -424,6 +424,14 @@ export class UpSession implements UpActions {
     return new M.readiness.ReadinessTimeoutError(te.stage, `${te.message}; everything was stopped${logs}`, te.detail);
   }
 
+  // --- party hosting (alsoHostedOn) -------------------------------------------------------------
+  async partyHostingConverged(): Promise<boolean> {
+    return (await import('../party/up-hosting.js')).hostingConverged(this.topology, this.state);
+  }
+  async convergePartyHosting(): Promise<void> {
+    await (await import('../party/up-hosting.js')).convergeHosting(this.topology, this.state, this.ctx.runner, this.ctx.signal, (l) => this.ctx.output.info(l));
+  }
+
   // --- users -----------------------------------------------------------------------------------
   async usersConverged(): Promise<boolean> {
     if (this.topology.users.length === 0) return true;

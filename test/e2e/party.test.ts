@@ -19,7 +19,9 @@ describe.each(['memory', 'postgres'] as const)('party replicate Depositor --to p
     projects.push(p);
     const up = await p.run(['up', '--storage', storage, '--timeout', '90s']);
     expect(up.exitCode, up.stderr).toBe(0);
-    const { Issuer: issuer, Depositor: depositor } = Object.fromEntries(Object.entries(p.state().parties as Record<string, { id: string }>).map(([k, v]) => [k, v.id]));
+    const parties = p.state().parties as Record<string, { id: string }>;
+    const issuer = parties.Issuer!.id;
+    const depositor = parties.Depositor!.id;
     const p1 = p.ports.participant1.json;
 
     const before = await submitCreate(p1, [issuer, depositor], { issuer, depositor });
