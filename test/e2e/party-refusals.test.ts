@@ -15,7 +15,7 @@ const opsLog = join(tmpdir(), `ops-refusals-${process.pid}-${Date.now()}.ndjson`
 let p: CliProject;
 let ids: Record<string, string>;
 beforeAll(async () => {
-  p = await makeProject({ env: { CANTON_EMULATOR_CONSOLE_LOG: opsLog }, config: { parties: { Issuer: 'participant1', Depositor: 'participant2', Used: 'participant2', ...EXTRA } } });
+  p = await makeProject({ env: { CANTON_EMULATOR_CONSOLE_LOG: opsLog }, config: { parties: { Issuer: 'participant1', Depositor: 'participant2', Used: 'participant2', Thr: 'participant2', ...EXTRA } } });
   const up = await p.run(['up', '--timeout', '60s']);
   if (up.exitCode !== 0) throw new Error(up.stderr);
   ids = Object.fromEntries(Object.entries(p.state().parties as Record<string, { id: string }>).map(([k, v]) => [k, v.id]));
@@ -109,7 +109,7 @@ describe('kill -9 at every step boundary, then a re-run', () => {
       // participant2 has a package participant1 lacks: the vetting step is pending (for this first party only).
       writeFileSync(join(p.dir, 'extra.dar'), FAKE_DAR);
       expect((await consoleRun(p, `participant2.dars.upload("${join(p.dir, 'extra.dar')}")\n`)).code).toBe(0);
-      const cfg = { parties: { Issuer: 'participant1', Depositor: 'participant2', Used: 'participant2', ...EXTRA }, dars: ['extra.dar'] };
+      const cfg = { parties: { Issuer: 'participant1', Depositor: 'participant2', Used: 'participant2', Thr: 'participant2', ...EXTRA }, dars: ['extra.dar'] };
       p.writeConfig(cfg);
       const dry = JSON.parse((await p.run(['party', 'replicate', party, '--to', 'participant1', '--dry-run', '--json'])).stdout);
       expect(dry.steps.find((s: { id: string }) => s.id === 'vet-packages').pending).toBe(true);
@@ -128,5 +128,18 @@ describe('kill -9 at every step boundary, then a re-run', () => {
     expect(st.pendingProposals).toBe(0);
     expect(st.runs.at(-1).state).toBe('done');
     expect(consoleOps(opsLog).filter((o) => !o.ok).map((o) => o.op)).toEqual([]);
+  }, 60_000);
+});
+
+describe('--threshold', () => {
+  it('propose with the full list and the new threshold; an unreachable threshold is a usage error', async () => {
+    const bad = await p.run(['party', 'replicate', 'Thr', '--to', 'participant1', '--permission', 'observation', '--threshold', '2']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/--threshold 2 cannot be met: Thr would have 1 confirming host/);
+    const ok = await p.run(['party', 'replicate', 'Thr', '--to', 'participant1', '--permission', 'confirmation', '--threshold', '2', '--json']);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    const st = JSON.parse((await p.run(['party', 'status', 'Thr', '--json'])).stdout).parties[0];
+    expect(st).toMatchObject({ threshold: 2, serial: 2 });
+    expect(st.hosts.map((h: { participant: string; permission: string }) => `${h.participant}:${h.permission}`)).toEqual(['participant2:Submission', 'participant1:Confirmation']);
   }, 60_000);
 });
