@@ -45,7 +45,7 @@ export function decideWorkflow(f: PartyFacts): Decision {
     return { ...base, thresholdAuthorization: true, workflow: 3, reason: 'a brand new decentralized party is set up with Workflow 3 (decentralized party setup); members added later need Workflow 2' };
   }
   if (f.history === 'none') {
-    return { ...base, workflow: 1, reason: 'it has never been a stakeholder, so hosting it on another participant needs only the topology change (Workflow 1)' };
+    return { ...base, workflow: 1, reason: 'it has never been a stakeholder, so hosting it on another participant needs only the topology change' };
   }
   const why =
     f.history === 'used'
@@ -54,7 +54,7 @@ export function decideWorkflow(f: PartyFacts): Decision {
   return {
     ...base,
     workflow: 2,
-    reason: f.decentralized ? `${why} (Workflow 2, with a threshold of the namespace owners' authorizations)` : `${why} (Workflow 2)`,
+    reason: f.decentralized ? `${why}, with a threshold of the namespace owners' authorizations` : why,
   };
 }
 
