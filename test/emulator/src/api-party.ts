@@ -2,8 +2,13 @@
 // (community/app-base/.../console/commands/TopologyAdministrationGroup.scala at a904e34, FACTS §3).
 // `propose_delta` and `is_known` are console macros in Canton too: they read the mapping with `list`
 // and then call `propose`, so the node only ever sees proposals.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { ACS_FORMAT, type AcsFile } from './acs.js';
 import { type Cmd, ConsoleRuntimeError, type Rt } from './api.js';
-import { type V, type VO, enumV, is, opt, party, pid, posint, rec, seq, show } from './values.js';
+import { faults } from './faults.js';
+import { type V, type VO, enumV, is, opt, party, pid, posint, rec, seq, show, tuple } from './values.js';
 
 type Row = { party: string; synchronizerId: string; serial: number; threshold: number; participants: Array<{ participantUid: string; permission: string; onboarding: boolean }>; signedBy: string[]; external: boolean };
 
@@ -112,6 +117,45 @@ export const PARTY_PARTICIPANT: Record<string, Cmd> = {
     const r = (await rt.host.rpc(self(s), 'participant.topology.dns.list', { store: storeId(a.store), filterNamespace: str(a.filterNamespace) })) as Array<{ namespace: string; owners: string[]; threshold: number }>;
     return seq(r.map((x) => rec('ListDecentralizedNamespaceDefinitionResult', { item: rec('DecentralizedNamespaceDefinition', { namespace: x.namespace, threshold: posint(x.threshold), owners: seq(x.owners) }) })));
   }, 'seq'),
+};
+
+const sid = (v: V | undefined): string => storeId(v);
+const long = (v: V | undefined): number => (typeof v === 'number' ? v : fail(`type mismatch: expected Long, found ${show(v ?? null)}`));
+
+/**
+ * Offline party replication (PartiesAdministration.scala, 3.4.11 signatures in FACTS §3). The export
+ * file is written, and the import file read, on the console host, as in Canton.
+ */
+export const ACS_MEMBERS: Record<string, Cmd> = {
+  'parties.export_party_acs': cmd(['party', 'synchronizerId', 'targetParticipantId', 'beginOffsetExclusive', 'exportFilePath?', 'waitForActivationTimeout?', 'timeout?'], async (rt, s, a) => {
+    const file = (await rt.host.rpc(self(s), 'participant.parties.export_acs', {
+      party: partyId(a.party), synchronizerId: sid(a.synchronizerId), target: await participantUid(rt, a.targetParticipantId), beginOffsetExclusive: long(a.beginOffsetExclusive),
+    })) as AcsFile;
+    const path = a.exportFilePath === undefined ? 'canton-acs-export.gz' : str(a.exportFilePath);
+    if (faults.corruptExport && !existsSync(faults.corruptExport)) {
+      writeFileSync(faults.corruptExport, `${new Date().toISOString()} corrupted ${path}\n`);
+      writeFileSync(path, Buffer.concat([gzipSync(Buffer.from('{"format":')).subarray(0, 12), randomBytes(64)]));
+    } else writeFileSync(path, gzipSync(Buffer.from(JSON.stringify(file))));
+    return null;
+  }),
+  'parties.import_party_acs': cmd(['importFilePath?', 'workflowIdPrefix?', 'contractImportMode?', 'representativePackageIdOverride?'], async (rt, s, a) => {
+    const path = a.importFilePath === undefined ? 'canton-acs-export.gz' : str(a.importFilePath);
+    let file: AcsFile;
+    try {
+      file = JSON.parse(gunzipSync(readFileSync(path)).toString('utf8')) as AcsFile;
+      if (file.format !== ACS_FORMAT || !Array.isArray(file.contracts)) throw new Error('not an ACS snapshot');
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return fail(`Request failed for ${self(s)}. IO_STREAM_REPAIR_ERROR(4,0): Failed to read ${path}: No such file or directory`);
+      return fail(`Request failed for ${self(s)}. INVALID_ARGUMENT/PROTO_DESERIALIZATION_FAILURE(8,0): Deserialization of protobuf message failed`);
+    }
+    await rt.host.rpc(self(s), 'participant.parties.import_acs', { file });
+    return null;
+  }),
+  'parties.clear_party_onboarding_flag': cmd(['party', 'synchronizerId', 'beginOffsetExclusive', 'waitForActivationTimeout?'], async (rt, s, a) => {
+    long(a.beginOffsetExclusive);
+    const r = (await rt.host.rpc(self(s), 'participant.parties.clear_onboarding_flag', { party: partyId(a.party), synchronizerId: sid(a.synchronizerId) })) as { cleared: boolean; safeAfter?: string };
+    return tuple([r.cleared, opt(r.safeAfter ? rec('CantonTimestamp', { toString: r.safeAfter }) : undefined)]);
+  }, 'tuple'),
 };
 
 /** `ParticipantPermission.Submission.toString` and friends. */

@@ -4,7 +4,7 @@
 //   'name'   required          'name?'  has a default
 //   '=>name' by-name (lazy)    '*name'  varargs
 import { readFile, stat } from 'node:fs/promises';
-import { ENUM_MEMBERS, PARTY_PARTICIPANT } from './api-party.js';
+import { ACS_MEMBERS, ENUM_MEMBERS, PARTY_PARTICIPANT } from './api-party.js';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { NodeKind } from './config.js';
 import {
@@ -253,7 +253,7 @@ const namespace = (kind: NodeKind | undefined, gk: string): Record<string, Cmd> 
 const durUnits: Record<string, number> = { millis: 1, milli: 1, milliseconds: 1, millisecond: 1, second: 1e3, seconds: 1e3, minute: 6e4, minutes: 6e4, hour: 3.6e6, hours: 3.6e6, day: 8.64e7, days: 8.64e7 };
 
 export const API: Record<string, Record<string, Cmd>> = {
-  participant: { ...participant, ...PARTY_PARTICIPANT },
+  participant: { ...participant, ...PARTY_PARTICIPANT, ...ACS_MEMBERS },
   enum: ENUM_MEMBERS,
   sequencer: nodeCommon('sequencer'),
   mediator: nodeCommon('mediator'),

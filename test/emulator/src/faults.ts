@@ -18,6 +18,10 @@ export const faults = {
   wsDropAfterMs: num(env.CANTON_EMULATOR_WS_DROP_AFTER_MS),
   wsRefuse: env.CANTON_EMULATOR_WS_REFUSE === '1',
   startLog: env.CANTON_EMULATOR_START_LOG || undefined,
+  /** A marker file path: the first ACS import (half done) SIGKILLs the daemon and writes the marker. */
+  killDuringImport: env.CANTON_EMULATOR_KILL_DURING_IMPORT || undefined,
+  /** A marker file path: the first ACS export writes a corrupt file (in the console process) and the marker. */
+  corruptExport: env.CANTON_EMULATOR_CORRUPT_EXPORT || undefined,
 };
 
 // mulberry32: tiny, seedable, good enough to make "20 % of requests fail" deterministic in tests.

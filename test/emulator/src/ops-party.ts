@@ -3,6 +3,7 @@ import type { Env } from './env.js';
 import { CantonError } from './errors.js';
 import type { HostingParticipant, ParticipantDoc, Permission, SynchronizerTopology } from './state.js';
 import { listP2P, proposeP2P } from './topology.js';
+import { clearOnboardingFlag, exportAcs, importAcs, type AcsFile } from './acs.js';
 
 type A = Record<string, unknown>;
 const s = (v: unknown): string => String(v ?? '');
@@ -52,6 +53,9 @@ export const PARTY_OPS: Record<string, (env: Env, node: string, a: A) => unknown
     const f = s(a.filterNamespace);
     return Object.entries(t.decentralizedNamespaces).filter(([ns]) => ns.startsWith(f)).map(([ns, d]) => ({ namespace: ns, owners: d.owners, threshold: d.threshold, serial: d.serial }));
   },
+  'participant.parties.export_acs': (env, node, a) => exportAcs(env, node, { party: s(a.party), synchronizerId: s(a.synchronizerId), target: s(a.target), beginOffsetExclusive: Number(a.beginOffsetExclusive ?? 0) }),
+  'participant.parties.import_acs': (env, node, a) => importAcs(env, node, a.file as AcsFile),
+  'participant.parties.clear_onboarding_flag': (env, node, a) => clearOnboardingFlag(env, node, { party: s(a.party), synchronizerId: s(a.synchronizerId) }),
   // Test hook (no console member): see Env.allocateExternalParty.
   'participant.parties.allocate_external': (env, node, a) => env.allocateExternalParty(env.participant(node), s(a.name)),
 };
