@@ -152,13 +152,14 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .action(lazy('party-status'));
   party
     .command('replicate')
-    .description('host a party on one more participant (Workflow 1: a party that was never a stakeholder)')
+    .description('host a party on one more participant (Workflow 1, or Workflow 2 with ACS export/import for a party with history)')
     .argument('<party>', 'a party name from canton-mpc.yaml, or a full party id')
     .option('--to <participant>', 'the participant that will also host the party')
     .option('--from <participant>', "the participant that hosts it and holds its namespace key (default: the party's participant)")
     .option('--permission <p>', 'submission | confirmation | observation (default: alsoHostedOn in the config, else submission)')
     .option('--threshold <n>', 'also set the confirmation threshold (propose with the full participant list)')
     .option('--dry-run', 'print the plan with done/pending and change nothing')
+    .option('--resume', 'continue an interrupted replication (running the same command again does the same)')
     .option('--templates <dir>', 'take party-*.canton templates from this directory')
     .action(lazy('party-replicate'));
 

@@ -3,11 +3,20 @@ import { loadProject } from '../config/load.js';
 import { didYouMean } from '../config/suggest.js';
 import type { Topology } from '../config/types.js';
 import { ExitCode, UserError } from '../errors.js';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { describePlan } from '../plan/runner.js';
-import { executeReplication } from '../party/execute.js';
+import { openJournal, readJournal } from '../plan/journal.js';
+import { stopProcessGroup } from '../state/pids.js';
+import type { State } from '../state/state.js';
+import { decideWorkflow } from '../party/decide.js';
+import { buildOfflinePlan, importInterrupted, offlineMemory, OfflineRun, type OfflineIO } from '../party/offline.js';
+import type { ReplicateRequest } from '../party/assess.js';
+import type { History, Observation } from '../party/types.js';
+import { executeOffline, executeReplication } from '../party/execute.js';
 import { acquireProjectLock } from '../state/lock.js';
 import { readState } from '../state/state.js';
-import { createPartyIO, resolveParty } from '../party/io.js';
+import { createOfflineIO, resolveParty } from '../party/io.js';
 import { buildReplicatePlan, ReplicationRun } from '../party/replicate.js';
 import { replicationDir } from '../party/runs.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
@@ -32,7 +41,7 @@ function participant(t: Topology, name: string | undefined, flag: string): strin
 
 export async function run(ctx: CommandContext, opts: PartyReplicateOptions, partyArg: string): Promise<number> {
   const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
-  const state = await readState(topology.stateDir);
+  let state = await readState(topology.stateDir);
   const out = ctx.output;
 
   const target = participant(topology, opts.to, '--to');
@@ -47,11 +56,11 @@ export async function run(ctx: CommandContext, opts: PartyReplicateOptions, part
   if (source === target) throw new UserError(`--to ${target} is the source participant itself`, { where: '--to', hint: 'Replicate onto another participant.' });
 
   const configured = spec?.alsoHostedOn?.find((h) => h.participant === target)?.permission;
-  let permission: Permission = 'Submission';
+  let flagged: Permission | undefined;
   if (opts.permission !== undefined) {
     const p = permissionFromFlag(opts.permission);
     if (!p) throw new UserError(`--permission ${opts.permission} is not a participant permission`, { where: '--permission', hint: 'Use submission, confirmation or observation.' });
-    permission = p;
+    flagged = p;
     if (configured && configured !== p.toLowerCase()) {
       throw new UserError(`--permission ${opts.permission} does not match canton-mpc.yaml, which hosts ${resolved.name} on ${target} with ${configured}`, {
         where: '--permission',
@@ -60,7 +69,7 @@ export async function run(ctx: CommandContext, opts: PartyReplicateOptions, part
         kind: 'permission_mismatch',
       });
     }
-  } else if (configured) permission = permissionFromFlag(configured)!;
+  } else if (configured) flagged = permissionFromFlag(configured)!;
   let threshold: number | undefined;
   if (opts.threshold !== undefined) {
     threshold = Number(opts.threshold);
@@ -69,39 +78,61 @@ export async function run(ctx: CommandContext, opts: PartyReplicateOptions, part
 
   const label = resolved.name ?? resolved.id;
   const dir = replicationDir(topology, label, target);
-  const io = createPartyIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates });
-  const r = new ReplicationRun({ ...(resolved.name ? { partyName: resolved.name } : {}), partyId: resolved.id, source, target, permission, ...(threshold !== undefined ? { threshold } : {}) }, io);
-  const plan = buildReplicatePlan();
-  const heading = `party replicate ${label}: ${source} → ${target} with ${permission}`;
-
-  if (opts.dryRun) {
-    const a = await r.assess();
-    const steps = await describePlan(plan, r);
-    const lines = [
-      `${heading} (Workflow ${a.decision.workflow}: ${a.decision.reason})`,
-      ...(a.alreadyDone ? ['  nothing to do: the target already hosts the party as asked'] : steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(26)} ${s.title}`)),
-    ];
-    out.result(lines.join('\n'), { ok: true, dryRun: true, party: label, partyId: resolved.id, source, target, permission, workflow: a.decision.workflow, reason: a.decision.reason, alreadyDone: a.alreadyDone, steps, consoleRuns: io.consoleRuns });
-    return ExitCode.OK;
-  }
-
-  const release = acquireProjectLock(topology.stateDir, 'party replicate');
+  const journalPath = join(dir, 'journal.ndjson');
+  let mem = offlineMemory(await readJournal(journalPath));
+  const release = opts.dryRun ? () => undefined : acquireProjectLock(topology.stateDir, 'party replicate');
   try {
+    if (importInterrupted(mem) && !opts.dryRun) {
+      await restoreInterruptedImport(ctx, topology, state, target, dir, mem);
+      state = await readState(topology.stateDir);
+      mem = offlineMemory(await readJournal(journalPath));
+    }
+    const io = createOfflineIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates }, target, ctx.env);
+    // One observation decides the workflow and serves as its preflight.
+    const observation = await io.observe([resolved.id], source);
+    const hosts = (observation.parties[resolved.id]?.mapping?.hosts ?? []).map((h) => h.name ?? `(outside this project) ${h.uid}`);
+    const history = await io.history(resolved.id, hosts);
+    const party = observation.parties[resolved.id];
+    const decision = decideWorkflow({ history: history.state, external: party?.external ?? false, decentralized: party?.decentralized ?? false });
+    // Already a full host: nothing to replicate, whatever the history says now (W1's preflight reports it).
+    const tgtUid = observation.participants[target]?.uid;
+    const existing = party?.mapping?.hosts.find((h) => h.uid === tgtUid && !h.onboarding);
+    const inProgress = mem.recorded !== undefined && !mem.importDone;
+    const offline = inProgress || (decision.workflow === 2 && !existing);
+    const permission: Permission = flagged ?? existing?.permission ?? (offline ? 'Observation' : 'Submission');
+    const req = { ...(resolved.name ? { partyName: resolved.name } : {}), partyId: resolved.id, source, target, permission, ...(threshold !== undefined ? { threshold } : {}) };
+    if (offline && threshold !== undefined) throw new UserError('--threshold is for simple party replication (Workflow 1) only', { where: '--threshold' });
+    const pre = { observation, history };
+    const workflow = offline ? 2 : 1;
+    const heading = `party replicate ${label}: ${source} → ${target} with ${permission} (Workflow ${workflow}: ${offline ? 'offline party replication' : 'simple party replication'})`;
+
+    if (opts.dryRun) {
+      const steps = offline
+        ? await dryRunOffline(io, req, dir, pre)
+        : await (async () => {
+            const r = new ReplicationRun(req, io, pre);
+            const a = await r.assess();
+            return a.alreadyDone ? [] : describePlan(buildReplicatePlan(), r);
+          })();
+      const lines = [`${heading}\n  because ${decision.reason}`, ...(steps.length === 0 ? ['  nothing to do: the target already hosts the party as asked'] : steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(26)} ${s.title}`))];
+      out.result(lines.join('\n'), { ok: true, dryRun: true, party: label, partyId: resolved.id, source, target, permission, workflow, reason: decision.reason, alreadyDone: steps.length === 0, steps, consoleRuns: io.consoleRuns });
+      return ExitCode.OK;
+    }
+
     const started = Date.now();
-    const { run: done, outcomes } = await executeReplication(io, r.req, dir, {
-      signal: ctx.signal,
-      afterJournal: killHook(ctx.env),
-      onStep: (s) => out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`),
-    });
-    const a = done.assessment!;
-    const effective = done.result('await-effective');
-    const summary = a.alreadyDone
-      ? `nothing to do: ${target} already hosts ${label} with ${permission}`
-      : `${label} is now hosted on ${target} with ${permission}${effective?.serial !== undefined ? ` (mapping serial ${String(effective.serial)})` : ''}`;
+    const common = { signal: ctx.signal, onStep: (s: { index: number; total: number; title: string }) => out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`), pre };
+    const kill = killHook(ctx.env);
+    const { alreadyDone, outcomes, detail } = offline
+      ? await executeOffline(io, req, dir, { ...common, info: (l) => out.info(l), ...(kill ? { afterJournalOffline: kill } : {}) }).then(({ run, outcomes }) => ({ alreadyDone: run.assessment!.alreadyDone, outcomes, detail: run.mem.backup ? ` (target backup: ${run.mem.backup.path})` : '' }))
+      : await executeReplication(io, req, dir, { ...common, ...(kill ? { afterJournal: kill } : {}) }).then(({ run, outcomes }) => {
+          const eff = run.result('await-effective');
+          return { alreadyDone: run.assessment!.alreadyDone, outcomes, detail: eff?.serial !== undefined ? ` (mapping serial ${String(eff.serial)})` : '' };
+        });
+    const summary = alreadyDone ? `nothing to do: ${target} already hosts ${label} with ${permission}` : `${label} is now hosted on ${target} with ${permission}${detail}`;
     out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s, ${io.consoleRuns} console run(s)`);
     out.result(`${heading}\n${summary}`, {
-      ok: true, party: label, partyId: resolved.id, source, target, permission, workflow: a.decision.workflow, reason: a.decision.reason,
-      alreadyDone: a.alreadyDone, changed: outcomes.some((o) => o.status === 'done' && o.id !== 'preflight'), steps: outcomes, consoleRuns: io.consoleRuns,
+      ok: true, party: label, partyId: resolved.id, source, target, permission, workflow, reason: decision.reason,
+      alreadyDone, changed: outcomes.some((o) => o.status === 'done' && o.id !== 'preflight'), steps: outcomes, consoleRuns: io.consoleRuns,
     });
     return ExitCode.OK;
   } finally {
@@ -109,11 +140,40 @@ export async function run(ctx: CommandContext, opts: PartyReplicateOptions, part
   }
 }
 
+async function dryRunOffline(io: OfflineIO, req: ReplicateRequest, dir: string, pre: { observation: Observation; history: History }) {
+  const mem = offlineMemory(await readJournal(join(dir, 'journal.ndjson')));
+  const noJournal = { path: '', record() {} };
+  const r = new OfflineRun(req, { ...io, checkBackup: undefined }, dir, noJournal, mem, () => undefined, pre);
+  const a = await r.assess();
+  return a.alreadyDone ? [] : describePlan(buildOfflinePlan(), r);
+}
+
+/**
+ * An import started and never journaled done: the target may hold part of the ACS, and a second
+ * import on top would fail or fork. Restore the step-9 backup first. All nodes run in one Canton
+ * daemon, so that means stopping it, pg_restore, and starting it again with `up` (its bootstrap is
+ * idempotent; the target stays disconnected, manualConnect is set).
+ */
+async function restoreInterruptedImport(ctx: CommandContext, topology: Topology, state: State | undefined, target: string, dir: string, mem: ReturnType<typeof offlineMemory>): Promise<void> {
+  const out = ctx.output;
+  if (!mem.backup) throw new UserError('an ACS import was interrupted, but no backup of the target is journaled', { hint: `Inspect ${dir}; canton-mpc will not import again on top of a partial import.`, exitCode: ExitCode.REFUSED, kind: 'no_backup' });
+  out.info(`an ACS import on ${target} was interrupted: restoring ${mem.backup.database} from the step-9 backup ${mem.backup.path} before importing again`);
+  out.info('all nodes run in one Canton daemon: stopping it, running pg_restore, then starting it again (the bootstrap is idempotent)');
+  await stopProcessGroup(state?.canton, { graceMs: 10_000 });
+  const io = createOfflineIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir }, target, ctx.env);
+  await io.restoreTarget(mem.backup);
+  const journal = await openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
+  journal.record('restore-backup', 'note', undefined, { from: mem.backup.path, sha256: mem.backup.sha256 });
+  const quiet = Object.assign(Object.create(ctx.output) as typeof ctx.output, { result() {} });
+  const code = await (await import('./up.js')).run({ ...ctx, output: quiet }, {});
+  if (code !== ExitCode.OK) throw new UserError(`canton-mpc up did not bring the topology back after the restore (exit ${code})`, { hint: 'Run `canton-mpc up`, then the same party replicate command again.' });
+}
+
 /**
  * Test hook: `CANTON_MPC_TEST_KILL_AT=<step>` SIGKILLs the console that is still running and then this
  * process, right after the step's `done` record is on disk: a crash at exactly that step boundary.
  */
-function killHook(env: NodeJS.ProcessEnv): ((r: ReplicationRun, step: string) => void) | undefined {
+function killHook(env: NodeJS.ProcessEnv): ((r: { consolePid?: number }, step: string) => void) | undefined {
   const at = env.CANTON_MPC_TEST_KILL_AT;
   if (!at) return undefined;
   return (r, step) => {

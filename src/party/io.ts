@@ -3,7 +3,8 @@
  * console runner), the Ledger API history check, and where each run keeps its files. Built from the
  * project's topology and state by the commands and by `up`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runConsoleScript, type ConsoleTarget } from '../canton/console.js';
 import { jsonApiUrl } from '../config/endpoints.js';
@@ -15,6 +16,11 @@ import type { ProcessRunner } from '../system/process.js';
 import { partyHistory, summarizeHistory, participantHistory } from './history.js';
 import { parseObservation } from './observe.js';
 import type { PartyIO } from './replicate.js';
+import type { OfflineIO } from './offline.js';
+import { dumpDatabase, findPgTools, restoreDatabase, serverMajor, type PgTools } from '../postgres/backup.js';
+import type { PgConnection } from '../postgres/provision.js';
+import { readPostgresPassword } from '../postgres/password.js';
+import { registerSecret } from '../ui/redact.js';
 import { renderObserveScript } from './scripts.js';
 
 export interface PartyEnv {
@@ -102,4 +108,48 @@ export function resolveParty(topology: Topology, state: State | undefined, nameO
     throw new RemoteError(`party ${nameOrId} has no id in .canton-mpc/state.json`, { hint: 'Run `canton-mpc up` (it records the ids of the parties it allocates).' });
   }
   return { id: '' };
+}
+
+/** Free bytes the run directory needs for the export and the backup (the emulator's are tiny; real ones are not). */
+const MIN_FREE_BYTES = 256 * 1024 * 1024;
+
+/** The target's database connection for its backup, from state.json (embedded: the password file). */
+async function targetConnection(env: PartyEnv, processEnv: NodeJS.ProcessEnv): Promise<PgConnection> {
+  const pgState = env.state?.postgres;
+  if (!pgState) throw new PrerequisiteError('no PostgreSQL is recorded in .canton-mpc/state.json', { hint: 'The target needs Postgres storage: `canton-mpc up --storage postgres`.' });
+  const password = pgState.embedded ? await readPostgresPassword(env.topology.stateDir) : processEnv[env.topology.postgres.passwordEnv];
+  registerSecret(password);
+  return { host: pgState.host, port: pgState.port, user: pgState.user, ...(password ? { password } : {}) };
+}
+
+export function createOfflineIO(env: PartyEnv, target: string, processEnv: NodeJS.ProcessEnv): OfflineIO & CountingPartyIO & { checkBackup(): Promise<void>; restoreTarget(backup: { path: string; sha256: string; database: string }): Promise<void> } {
+  const base = createPartyIO(env);
+  const node = env.topology.participants.find((p) => p.name === target)!;
+  let tools: PgTools | undefined;
+  const ensureTools = async () => {
+    if (tools) return tools;
+    const c = await targetConnection(env, processEnv);
+    tools = await findPgTools(env.runner, processEnv, await serverMajor(c));
+    return tools;
+  };
+  const database = node.storage.type === 'postgres' ? node.storage.database : '';
+  return Object.assign(base, {
+    targetStorage: node.storage.type,
+    async checkBackup() {
+      await ensureTools();
+      mkdirSync(env.dir, { recursive: true });
+      const fs = await statfs(env.dir);
+      const free = Number(fs.bavail) * Number(fs.bsize);
+      if (free < MIN_FREE_BYTES) throw new PrerequisiteError(`only ${Math.round(free / 1048576)} MiB are free under ${env.dir}; the export and the backup need room`, { hint: 'Free some disk space, then run the command again.' });
+    },
+    async backupTarget(dir: string) {
+      const t = await ensureTools();
+      const path = join(dir, `backup-${target}-${new Date().toISOString().replace(/[:.]/g, '-')}.dump`);
+      const r = await dumpDatabase(env.runner, t, await targetConnection(env, processEnv), database, path);
+      return { path, sha256: r.sha256, database };
+    },
+    async restoreTarget(backup: { path: string; sha256: string; database: string }) {
+      await restoreDatabase(env.runner, await ensureTools(), await targetConnection(env, processEnv), backup.database, backup.path, backup.sha256);
+    },
+  });
 }

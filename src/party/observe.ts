@@ -30,7 +30,12 @@ export function parseObservation(steps: ConsoleStep[], partyIds: string[]): Obse
     if (id === 'synchronizer') obs.synchronizerId = String(d.id);
     else if (id === 'participant') {
       const name = String(d.name);
-      obs.participants[name] = { name, uid: stripPar(String(d.id)), connected: d.connected === true, dars: strs(d.dars), vetted: strs(d.vetted) };
+      const pr = d.pruning as Record<string, unknown> | null | undefined;
+      obs.participants[name] = {
+        name, uid: stripPar(String(d.id)), connected: d.connected === true, end: Number(d.end ?? 0), manualConnect: d.manualConnect === true,
+        pruning: pr && typeof pr === 'object' ? { cron: String(pr.cron), maxSeconds: Number(pr.maxSeconds), retentionSeconds: Number(pr.retentionSeconds) } : null,
+        dars: strs(d.dars), vetted: strs(d.vetted),
+      };
     } else if (id === 'mapping' || id === 'proposal') {
       const p = obs.parties[String(d.party)];
       if (!p) continue;

@@ -57,14 +57,17 @@ export class ReplicationRun {
   constructor(
     readonly req: ReplicateRequest,
     readonly io: PartyIO,
+    /** An observation the caller already made (to choose the workflow): the first preflight uses it. */
+    private pre?: { observation: Observation; history: History },
   ) {}
 
   /** Observe and decide (the preflight). Throws the refusal, if any, before anything changes. */
   async assess(): Promise<Assessment> {
-    const obs = await this.io.observe([this.req.partyId], this.req.source);
+    const obs = this.pre?.observation ?? (await this.io.observe([this.req.partyId], this.req.source));
     this.observation = obs;
     const hosts = (obs.parties[this.req.partyId]?.mapping?.hosts ?? []).map((h) => h.name ?? `(outside this project) ${h.uid}`);
-    this.history = await this.io.history(this.req.partyId, hosts);
+    this.history = this.pre?.history ?? (await this.io.history(this.req.partyId, hosts));
+    this.pre = undefined;
     this.assessment = assessReplication(this.req, obs, this.history, { darFiles: this.io.darFiles.length });
     return this.assessment;
   }

@@ -68,6 +68,9 @@ export function renderObserveScript(o: ObserveScriptInput): string {
       return `println(${jsonLine('participant', [
         `{"name":${JSON.stringify(name)},"id":"`, code(`${p}.id.toProtoPrimitive`),
         '","connected":', code(`${p}.synchronizers.active(alias)`),
+        ',"end":', code(`${p}.ledger_api.state.end()`),
+        ',"manualConnect":', code(`${p}.synchronizers.config(alias).map(c => c.manualConnect).getOrElse(false)`),
+        ',"pruning":', code(`${p}.pruning.get_schedule().map(s => "{\\"cron\\":\\"" + s.cron + "\\",\\"maxSeconds\\":" + s.maxDuration.duration.getSeconds + ",\\"retentionSeconds\\":" + s.retention.duration.getSeconds + "}").getOrElse("null")`),
         ',"dars":[', code(jsonStrings(`${p}.dars.list()`, (x) => `${x}.mainPackageId`)),
         '],"vetted":[', code(vetted),
         ']}',

@@ -39,11 +39,23 @@ export interface PartyView {
   decentralized: boolean;
 }
 
+export interface PruningSchedule {
+  cron: string;
+  maxSeconds: number;
+  retentionSeconds: number;
+}
+
 export interface ParticipantView {
   name: string;
   uid: string;
   /** Connected to the project's synchronizer and active on it. */
   connected: boolean;
+  /** Ledger end offset when observed. */
+  end: number;
+  /** Its connection to the synchronizer must be reconnected by hand (`manualConnect`). */
+  manualConnect: boolean;
+  /** Its automatic pruning schedule, or null when none is set. */
+  pruning: PruningSchedule | null;
   /** Main package ids of the DARs uploaded there. */
   dars: string[];
   /** Package ids vetted by it on the synchronizer. */

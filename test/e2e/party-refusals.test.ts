@@ -31,15 +31,16 @@ const noNewProposals = async (f: () => Promise<void>) => {
 };
 
 describe('party replicate refuses before any topology change', () => {
-  it('a party with a contract: Workflow 2, exit 8, nothing proposed', async () => {
+  it('a party with a contract: not Workflow 1; onto a memory participant, Workflow 2 is refused at preflight (exit 8), nothing proposed', async () => {
     const c = await submitCreate(p.ports.participant2.json, [ids.Used!], { owner: ids.Used }, 'depositor-user');
     expect(c.status).toBe(200);
+    const st = JSON.parse((await p.run(['party', 'status', 'Used', '--json'])).stdout).parties[0];
+    expect(st).toMatchObject({ workflow: 2, history: { state: 'used', detail: 'participant2: has active contracts of it' } });
     await noNewProposals(async () => {
       const r = await p.run(['party', 'replicate', 'Used', '--to', 'participant1']);
       expect(r.exitCode).toBe(8);
-      expect(r.stderr).toMatch(/party Used needs offline party replication \(Workflow 2\), not simple replication: it has been a stakeholder/);
-      expect(r.stderr).toMatch(/participant2: has active contracts of it/);
-      expect(r.stderr).toMatch(/hint: Workflow 2 .* not implemented .* Nothing was changed/);
+      expect(r.stderr).toMatch(/participant1 keeps its state in memory, and Canton's ACS import refuses that/);
+      expect(r.stderr).toMatch(/hint: Offline party replication needs persistent storage on the target: set `participants.participant1.storage: postgres`.* Nothing was changed/);
     });
   });
 

@@ -1,0 +1,84 @@
+// Workflow 2 (offline party replication) against the emulator with Postgres: a party with contracts
+// on participant1 replicated to participant2 in four console runs, the target backed up (pg_dump,
+// sha256 journaled) before exactly one import; afterwards participant2 serves the party's contracts,
+// the onboarding flag is cleared and both hosts are listed. A corrupt export stops before the
+// reconnect and `--resume` completes; a daemon killed during the import is restored from the backup.
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeProject, type CliProject } from '../support/cli.js';
+import { consoleOps, submitCreate } from '../support/party.js';
+
+const opsLog = join(tmpdir(), `ops-offline-${process.pid}-${Date.now()}.ndjson`);
+let p: CliProject;
+let ids: Record<string, string>;
+beforeAll(async () => {
+  p = await makeProject({ env: { CANTON_EMULATOR_CONSOLE_LOG: opsLog }, config: { storage: 'postgres', parties: { Issuer: 'participant1', Depositor: 'participant2', Corr: 'participant1' } } });
+  const up = await p.run(['up', '--timeout', '90s']);
+  if (up.exitCode !== 0) throw new Error(up.stderr);
+  ids = Object.fromEntries(Object.entries(p.state().parties as Record<string, { id: string }>).map(([k, v]) => [k, v.id]));
+  for (const party of ['Issuer', 'Corr']) {
+    for (let i = 0; i < 2; i++) expect((await submitCreate(p.ports.participant1.json, [ids[party]!], { owner: ids[party], n: i })).status).toBe(200);
+  }
+}, 180_000);
+afterAll(async () => {
+  await p?.cleanup();
+});
+
+const acsOn = async (port: number, party: string) =>
+  ((await (await fetch(`http://127.0.0.1:${port}/v2/state/active-contracts`, { method: 'POST', body: JSON.stringify({ eventFormat: { filtersByParty: { [party]: {} } } }) })).json()) as unknown[]).length;
+const imports = () => consoleOps(opsLog).filter((o) => o.op === 'participant.parties.import_acs');
+
+describe('party replicate, Workflow 2', () => {
+  it('a party with contracts: 13 steps in 4 console runs, backup before one import, contracts on the target, flag cleared', async () => {
+    const dry = JSON.parse((await p.run(['party', 'replicate', 'Issuer', '--to', 'participant2', '--dry-run', '--json'])).stdout);
+    expect(dry).toMatchObject({ workflow: 2, permission: 'Observation' });
+    expect(dry.steps.filter((s: { pending: boolean }) => s.pending).map((s: { id: string }) => s.id)).toEqual([
+      'preflight', 'propose-target-onboarding', 'disconnect-target', 'manual-connect', 'propose-party-side', 'export-acs', 'backup-target', 'import-acs', 'record-target-end', 'reconnect-target', 'auto-reconnect', 'clear-onboarding-flag',
+    ]);
+    const r = await p.run(['party', 'replicate', 'Issuer', '--to', 'participant2', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: true, workflow: 2, consoleRuns: 4, alreadyDone: false });
+    expect(imports().map((o) => o.ok)).toEqual([true]);
+    expect(await acsOn(p.ports.participant2.json, ids.Issuer!)).toBe(2);
+    const st = JSON.parse((await p.run(['party', 'status', 'Issuer', '--json'])).stdout).parties[0];
+    expect(st.hosts).toEqual([
+      { participant: 'participant1', permission: 'Submission', onboarding: false },
+      { participant: 'participant2', permission: 'Observation', onboarding: false },
+    ]);
+    const journal = readFileSync(join(p.stateDir, 'replication', 'Issuer-to-participant2', 'journal.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const backup = journal.find((x) => x.step === 'backup-target' && x.status === 'note');
+    const importStart = journal.findIndex((x) => x.step === 'import-acs' && x.status === 'started');
+    expect(journal.indexOf(backup)).toBeLessThan(importStart);
+    expect(backup.data.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(existsSync(backup.data.path)).toBe(true);
+    expect(journal.find((x) => x.step === 'export-acs' && x.status === 'note').data.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(journal.find((x) => x.step === 'preflight' && x.status === 'note').data).toMatchObject({ pruning: null, manualConnect: false });
+    // participant2 reconnects by itself again (manualConnect restored).
+    const again = JSON.parse((await p.run(['party', 'replicate', 'Issuer', '--to', 'participant2', '--json'])).stdout);
+    expect(again).toMatchObject({ alreadyDone: true, consoleRuns: 1 });
+  }, 120_000);
+
+  it('a corrupt export: the import fails, nothing reconnects, --resume re-exports and completes', async () => {
+    const marker = join(p.dir, 'corrupt.marker');
+    const before = imports().length;
+    const r = await p.run(['party', 'replicate', 'Corr', '--to', 'participant2'], { env: { CANTON_EMULATOR_CORRUPT_EXPORT: marker } });
+    expect(r.exitCode).toBe(5);
+    expect(existsSync(marker)).toBe(true);
+    expect(r.stderr).toMatch(/the export file .* is corrupt \(PROTO_DESERIALIZATION_FAILURE\); nothing was imported and participant2 stays disconnected/);
+    expect(r.stderr).toMatch(/--resume/);
+    expect(await acsOn(p.ports.participant2.json, ids.Corr!)).toBe(0);
+    const st = JSON.parse((await p.run(['party', 'status', 'Corr', '--json'])).stdout).parties[0];
+    expect(st.runs.at(-1)).toMatchObject({ state: 'failed' });
+    const resumed = await p.run(['party', 'replicate', 'Corr', '--to', 'participant2', '--resume', '--json']);
+    expect(resumed.exitCode, resumed.stderr).toBe(0);
+    const steps = JSON.parse(resumed.stdout).steps as Array<{ id: string; status: string }>;
+    expect(steps.find((s) => s.id === 'export-acs')?.status).toBe('done');
+    expect(steps.find((s) => s.id === 'propose-party-side')?.status).toBe('skipped');
+    // The console could not read the corrupt file, so only the resumed import reached the participant.
+    expect(imports().slice(before).map((o) => o.ok)).toEqual([true]);
+    expect(await acsOn(p.ports.participant2.json, ids.Corr!)).toBe(2);
+  }, 120_000);
+});
