@@ -158,6 +158,12 @@ export const ACS_MEMBERS: Record<string, Cmd> = {
   }, 'tuple'),
 };
 
+/** PositiveDurationSeconds(duration: java.time.Duration): `s.maxDuration.duration.getSeconds`. */
+export const DUR_MEMBERS: Record<string, Cmd> = {
+  duration: { run: (_rt: Rt, s: V) => s, ret: 'dur' },
+  getSeconds: { run: (_rt: Rt, s: V) => Math.floor(Number((s as VO).ms) / 1000), ret: 'number' },
+};
+
 /** `ParticipantPermission.Submission.toString` and friends. */
 export const ENUM_MEMBERS: Record<string, Cmd> = {
   toString: { run: (_rt: Rt, s: V) => String((s as VO).name), ret: 'string' },

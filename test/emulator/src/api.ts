@@ -4,7 +4,7 @@
 //   'name'   required          'name?'  has a default
 //   '=>name' by-name (lazy)    '*name'  varargs
 import { readFile, stat } from 'node:fs/promises';
-import { ACS_MEMBERS, ENUM_MEMBERS, PARTY_PARTICIPANT } from './api-party.js';
+import { ACS_MEMBERS, DUR_MEMBERS, ENUM_MEMBERS, PARTY_PARTICIPANT } from './api-party.js';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { NodeKind } from './config.js';
 import {
@@ -349,7 +349,7 @@ export const API: Record<string, Record<string, Cmd>> = {
     toString: prop((_rt, s) => String((s as VO).path), 'string'),
   },
   boolean: { toString: prop((_rt, s) => String(s), 'string') },
-  dur: { toString: prop((_rt, s) => show(s), 'string'), toMillis: prop((_rt, s) => Number((s as VO).ms), 'number') },
+  dur: { toString: prop((_rt, s) => show(s), 'string'), toMillis: prop((_rt, s) => Number((s as VO).ms), 'number'), ...DUR_MEMBERS },
   posint: { value: prop((_rt, s) => Number((s as VO).n), 'number'), unwrap: prop((_rt, s) => Number((s as VO).n), 'number'), toString: prop((_rt, s) => show(s), 'string') },
   party: {
     toLf: prop((_rt, s) => String((s as VO).id), 'string'), toProtoPrimitive: prop((_rt, s) => String((s as VO).id), 'string'),
