@@ -82,3 +82,47 @@ describe('party replicate, Workflow 2', () => {
     expect(await acsOn(p.ports.participant2.json, ids.Corr!)).toBe(2);
   }, 120_000);
 });
+
+const KILL = ['preflight', 'pause-pruning', 'propose-target-onboarding', 'disconnect-target', 'manual-connect', 'propose-party-side', 'export-acs', 'restore-pruning', 'backup-target', 'import-acs', 'record-target-end', 'reconnect-target', 'auto-reconnect', 'clear-onboarding-flag'];
+
+describe('kill -9 of the CLI (and its console) after every step of Workflow 2, then a re-run', () => {
+  let k: CliProject;
+  const kOps = join(tmpdir(), `ops-offline-kill-${process.pid}-${Date.now()}.ndjson`);
+  let kIds: Record<string, string>;
+  beforeAll(async () => {
+    const parties = Object.fromEntries(KILL.map((_s, i) => [`W${i}`, 'participant1']));
+    k = await makeProject({ env: { CANTON_EMULATOR_CONSOLE_LOG: kOps }, config: { storage: 'postgres', parties: { Issuer: 'participant1', Depositor: 'participant2', ...parties }, users: {} } });
+    const up = await k.run(['up', '--timeout', '90s']);
+    if (up.exitCode !== 0) throw new Error(up.stderr);
+    kIds = Object.fromEntries(Object.entries(k.state().parties as Record<string, { id: string }>).map(([n, v]) => [n, v.id]));
+    for (let i = 0; i < KILL.length; i++) expect((await submitCreate(k.ports.participant1.json, [kIds[`W${i}`]!], { owner: kIds[`W${i}`] })).status).toBe(200);
+  }, 180_000);
+  afterAll(async () => {
+    await k?.cleanup();
+  });
+
+  it.each(KILL.map((s, i) => [s, `W${i}`] as const))('killed after %s (%s): the re-run completes with one import, after the backup', async (step, party) => {
+    // A pruning schedule on the source makes steps 2 and 8 real.
+    const sched = await (await import('../support/party.js')).consoleRun(k, 'participant1.pruning.set_schedule("0 0 20 * * ?", 2.hours, 30.days)\n');
+    expect(sched.code, sched.err).toBe(0);
+    const importsOf = () => consoleOps(kOps).filter((o) => o.op === 'participant.parties.import_acs' && o.ok).length;
+    const before = importsOf();
+    const killed = await k.run(['party', 'replicate', party, '--to', 'participant2'], { env: { CANTON_MPC_TEST_KILL_AT: step } });
+    expect(killed.signal, killed.stderr).toBe('SIGKILL');
+    const rerun = await k.run(['party', 'replicate', party, '--to', 'participant2', '--json']);
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    expect(importsOf() - before).toBe(1);
+    const st = JSON.parse((await k.run(['party', 'status', party, '--json'])).stdout).parties[0];
+    expect(st.hosts.map((h: { participant: string; permission: string; onboarding: boolean }) => `${h.participant}:${h.permission}:${h.onboarding}`)).toEqual(['participant1:Submission:false', 'participant2:Observation:false']);
+    expect(await acsOn(k.ports.participant2.json, kIds[party]!)).toBe(1);
+    const journal = readFileSync(join(k.stateDir, 'replication', `${party}-to-participant2`, 'journal.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    const backupAt = journal.findIndex((x) => x.step === 'backup-target' && x.status === 'note');
+    const importAt = journal.findIndex((x) => x.step === 'import-acs' && x.status === 'started');
+    expect(backupAt).toBeGreaterThanOrEqual(0);
+    expect(backupAt).toBeLessThan(importAt);
+    // The schedule recorded before step 2 is in place again.
+    const back = await (await import('../support/party.js')).consoleRun(k, 'println("cron=" + participant1.pruning.get_schedule().map(s => s.cron).getOrElse("none"))\n');
+    expect(back.out).toContain('cron=0 0 20 * * ?');
+    expect(consoleOps(kOps).filter((o) => !o.ok && o.op !== 'participant.parties.import_acs').map((o) => o.op)).toEqual([]);
+  }, 90_000);
+});

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { cantonErrorLine, parseStepLine, parseStepLines, runConsoleScript } from '../../src/canton/console.js';
 import { RemoteError } from '../../src/errors.js';
 import { jsonLine, renderObserveScript, renderReplicateScript, type ReplicateScriptInput } from '../../src/party/scripts.js';
+import { OFFLINE_BATCHES, renderOfflineScript, type OfflineBatch } from '../../src/party/scripts-offline.js';
 import type { ProcessRunner, RunOptions } from '../../src/system/process.js';
 import { checkScalaSyntax } from '../support/scala-check/index.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -20,6 +21,11 @@ const base: ReplicateScriptInput = {
 const all = renderReplicateScript(base);
 const threshold = renderReplicateScript({ ...base, permission: 'Confirmation', threshold: 2, hosts: [{ id: 'PAR::participant2::1220ef', permission: 'Confirmation' }, { id: 'PAR::participant1::1220aa', permission: 'Confirmation' }] });
 const some = renderReplicateScript({ ...base, steps: ['propose-participant-side', 'await-effective'] });
+const offline = (batch: OfflineBatch, pruning = true) => renderOfflineScript({
+  projectDir: '/p', alias: 'da', partyId: ID, source: 'participant1', target: 'participant2', permission: 'Observation', batch, steps: [...OFFLINE_BATCHES[batch]],
+  dars: ['/p/x.dar'], packages: ['pkg'], pruning: pruning ? { cron: '0 0 20 * * ?', maxSeconds: 7200, retentionSeconds: 2592000 } : null,
+  beforeActivationOffset: 17, exportFile: '/p/.canton-mpc/replication/D/D.acs.gz', targetLedgerEnd: 9, waitSeconds: 60, flagTimeoutSeconds: 120,
+});
 
 describe('party scripts', () => {
   it('parse with scalac (Scala 2 parser), without import lines', async () => {
@@ -28,6 +34,11 @@ describe('party scripts', () => {
       { name: 'replicate', content: all },
       { name: 'threshold', content: threshold },
       { name: 'some', content: some },
+      { name: 'offline-prepare', content: offline('prepare') },
+      { name: 'offline-prepare-no-pruning', content: offline('prepare', false) },
+      { name: 'offline-import', content: offline('import') },
+      { name: 'offline-finish', content: offline('finish') },
+      { name: 'offline-flag-only', content: renderOfflineScript({ ...({} as never), projectDir: '/p', alias: 'da', partyId: ID, source: 'participant1', target: 'participant2', permission: 'Confirmation', batch: 'finish', steps: ['clear-onboarding-flag'], dars: [], packages: [], pruning: null, beforeActivationOffset: 1, exportFile: '/x', targetLedgerEnd: 42, waitSeconds: 1, flagTimeoutSeconds: 120 }) },
       { name: 'broken', content: `${all}\nval x = (` },
     ];
     const errors = await checkScalaSyntax(scripts);
@@ -52,6 +63,20 @@ describe('party scripts', () => {
     expect(threshold).toContain('.propose(party = party, newParticipants = Seq(');
     expect(threshold).toContain('threshold = PositiveInt.tryCreate(2)');
     expect(threshold).not.toContain('propose_delta');
+  });
+
+  it('offline: the 3.4.11 runbook calls, the import alone in its batch', () => {
+    const prep = offline('prepare');
+    expect(prep).toContain('participant2.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((participant2.id, ParticipantPermission.Observation)), store = syncId, requiresPartyToBeOnboarded = true)');
+    expect(prep).toContain('participant1.parties.export_party_acs(party = party, synchronizerId = syncId, targetParticipantId = participant2.id, beginOffsetExclusive = 17L, exportFilePath = "/p/.canton-mpc/replication/D/D.acs.gz")');
+    expect(prep).toContain('participant1.pruning.set_schedule("0 0 20 * * ?", 7200.seconds, 2592000.seconds)');
+    expect(prep.indexOf('disconnect_all()')).toBeLessThan(prep.indexOf('participant1.topology.party_to_participant_mappings.propose_delta'));
+    expect(prep).not.toContain('import_party_acs');
+    expect(offline('import')).toContain('participant2.parties.import_party_acs("/p/.canton-mpc/replication/D/D.acs.gz")');
+    expect(offline('import')).not.toContain('reconnect');
+    const fin = offline('finish');
+    expect(fin).toContain('clear_party_onboarding_flag(party, syncId, targetLedgerEnd)._1');
+    expect(fin.indexOf('val targetLedgerEnd')).toBeLessThan(fin.indexOf('reconnect_local(alias)'));
   });
 
   it('observe: read-only', () => {
