@@ -80,10 +80,10 @@ export async function run(ctx: CommandContext, opts: PartyReplicateOptions, part
   const dir = replicationDir(topology, label, target);
   const journalPath = join(dir, 'journal.ndjson');
   let mem = offlineMemory(await readJournal(journalPath));
-  const release = opts.dryRun ? () => undefined : acquireProjectLock(topology.stateDir, 'party replicate');
+  let release = opts.dryRun ? () => undefined : acquireProjectLock(topology.stateDir, 'party replicate');
   try {
     if (importInterrupted(mem) && !opts.dryRun) {
-      await restoreInterruptedImport(ctx, topology, state, target, dir, mem);
+      await restoreInterruptedImport(ctx, topology, state, target, dir, mem, () => release(), () => (release = acquireProjectLock(topology.stateDir, 'party replicate')));
       state = await readState(topology.stateDir);
       mem = offlineMemory(await readJournal(journalPath));
     }
@@ -154,7 +154,7 @@ async function dryRunOffline(io: OfflineIO, req: ReplicateRequest, dir: string, 
  * daemon, so that means stopping it, pg_restore, and starting it again with `up` (its bootstrap is
  * idempotent; the target stays disconnected, manualConnect is set).
  */
-async function restoreInterruptedImport(ctx: CommandContext, topology: Topology, state: State | undefined, target: string, dir: string, mem: ReturnType<typeof offlineMemory>): Promise<void> {
+async function restoreInterruptedImport(ctx: CommandContext, topology: Topology, state: State | undefined, target: string, dir: string, mem: ReturnType<typeof offlineMemory>, unlock: () => void, relock: () => void): Promise<void> {
   const out = ctx.output;
   if (!mem.backup) throw new UserError('an ACS import was interrupted, but no backup of the target is journaled', { hint: `Inspect ${dir}; canton-mpc will not import again on top of a partial import.`, exitCode: ExitCode.REFUSED, kind: 'no_backup' });
   out.info(`an ACS import on ${target} was interrupted: restoring ${mem.backup.database} from the step-9 backup ${mem.backup.path} before importing again`);
@@ -165,7 +165,14 @@ async function restoreInterruptedImport(ctx: CommandContext, topology: Topology,
   const journal = await openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
   journal.record('restore-backup', 'note', undefined, { from: mem.backup.path, sha256: mem.backup.sha256 });
   const quiet = Object.assign(Object.create(ctx.output) as typeof ctx.output, { result() {} });
-  const code = await (await import('./up.js')).run({ ...ctx, output: quiet }, {});
+  // `up` takes the project lock itself.
+  unlock();
+  let code: number;
+  try {
+    code = await (await import('./up.js')).run({ ...ctx, output: quiet }, {});
+  } finally {
+    relock();
+  }
   if (code !== ExitCode.OK) throw new UserError(`canton-mpc up did not bring the topology back after the restore (exit ${code})`, { hint: 'Run `canton-mpc up`, then the same party replicate command again.' });
 }
 

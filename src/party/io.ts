@@ -65,7 +65,9 @@ export interface CountingPartyIO extends PartyIO {
 
 export function createPartyIO(env: PartyEnv): CountingPartyIO {
   const t = env.topology;
-  const target = consoleTarget(env);
+  // Resolved on first use: a restore runs before the daemon is up again.
+  let target: ConsoleTarget | undefined;
+  const console = () => (target ??= consoleTarget(env));
   const io: CountingPartyIO = {
     consoleRuns: 0,
     darFiles: t.dars.filter((d) => existsSync(d)),
@@ -75,7 +77,7 @@ export function createPartyIO(env: PartyEnv): CountingPartyIO {
     async observe(partyIds, anchor) {
       io.consoleRuns++;
       const script = renderObserveScript({ projectDir: t.projectDir, templatesDir: env.templatesDir, alias: t.synchronizer.name, anchor, participants: t.participants.map((p) => p.name), partyIds });
-      const r = await runConsoleScript(target, { name: 'party-observe.canton', script, decode: decodePartyError });
+      const r = await runConsoleScript(console(), { name: 'party-observe.canton', script, decode: decodePartyError });
       return parseObservation(r.steps, partyIds);
     },
     async history(partyId, hosts) {
@@ -90,7 +92,7 @@ export function createPartyIO(env: PartyEnv): CountingPartyIO {
     },
     async runScript(name, script, onStep, onSpawn) {
       io.consoleRuns++;
-      return runConsoleScript(target, { name, script, onStep, onSpawn, decode: decodePartyError });
+      return runConsoleScript(console(), { name, script, onStep, onSpawn, decode: decodePartyError });
     },
   };
   return io;

@@ -126,3 +126,34 @@ describe('kill -9 of the CLI (and its console) after every step of Workflow 2, t
     expect(consoleOps(kOps).filter((o) => !o.ok && o.op !== 'participant.parties.import_acs').map((o) => o.op)).toEqual([]);
   }, 90_000);
 });
+
+describe('the Canton daemon killed during the import', () => {
+  it('the re-run restores the step-9 backup (daemon stopped, pg_restore, started again), imports once, completes', async () => {
+    const marker = join(tmpdir(), `kill-import-${process.pid}-${Date.now()}.marker`);
+    const dOps = join(tmpdir(), `ops-offline-daemon-${process.pid}-${Date.now()}.ndjson`);
+    const q = await makeProject({ env: { CANTON_EMULATOR_CONSOLE_LOG: dOps, CANTON_EMULATOR_KILL_DURING_IMPORT: marker }, config: { storage: 'postgres', users: {} } });
+    try {
+      expect((await q.run(['up', '--timeout', '90s'])).exitCode).toBe(0);
+      const issuer = (q.state().parties as Record<string, { id: string }>).Issuer!.id;
+      for (let i = 0; i < 4; i++) expect((await submitCreate(q.ports.participant1.json, [issuer], { owner: issuer, n: i })).status).toBe(200);
+      const first = await q.run(['party', 'replicate', 'Issuer', '--to', 'participant2']);
+      expect(first.exitCode).not.toBe(0);
+      expect(existsSync(marker)).toBe(true);
+      // The journal says where it stopped: the import started after the backup and never finished.
+      const { runProgress } = await import('../../src/party/runs.js');
+      const recs = readFileSync(join(q.stateDir, 'replication', 'Issuer-to-participant2', 'journal.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      expect(runProgress('participant2', recs)).toMatchObject({ state: 'failed', lastStep: 'backup-target' });
+      expect(recs.filter((r) => r.step === 'import-acs').map((r) => r.status)).toEqual(['started', 'failed']);
+      const second = await q.run(['party', 'replicate', 'Issuer', '--to', 'participant2']);
+      expect(second.exitCode, second.stderr).toBe(0);
+      expect(second.stderr).toMatch(/an ACS import on participant2 was interrupted: restoring canton_participant2 from the step-9 backup/);
+      expect(second.stderr).toMatch(/stopping it, running pg_restore, then starting it again/);
+      expect(await acsOn(q.ports.participant2.json, issuer)).toBe(4);
+      expect(consoleOps(dOps).filter((o) => o.op === 'participant.parties.import_acs' && o.ok)).toHaveLength(1);
+      const s = JSON.parse((await q.run(['party', 'status', 'Issuer', '--json'])).stdout).parties[0];
+      expect(s.hosts.map((h: { participant: string; onboarding: boolean }) => `${h.participant}:${h.onboarding}`)).toEqual(['participant1:false', 'participant2:false']);
+    } finally {
+      await q.cleanup();
+    }
+  }, 180_000);
+});
