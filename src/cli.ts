@@ -163,6 +163,14 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--templates <dir>', 'take party-*.canton templates from this directory')
     .action(lazy('party-replicate'));
 
+  const backup = program.command('backup').description('the target backups canton-mpc takes before an ACS import');
+  backup.command('list').description('backups, and whether each may still be restored').action(lazy('backup-list'));
+  backup
+    .command('restore')
+    .description('restore a backup whose import did not complete (a spent one is refused: ledger fork)')
+    .argument('<backup>', 'its id from `backup list`, or its path')
+    .action(lazy('backup-restore'));
+
   const canton = program.command('canton').description('the Canton release cache');
   canton
     .command('install')

@@ -7,8 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describePlan } from '../plan/runner.js';
 import { openJournal, readJournal } from '../plan/journal.js';
-import { stopProcessGroup } from '../state/pids.js';
-import type { State } from '../state/state.js';
 import { decideWorkflow } from '../party/decide.js';
 import { buildOfflinePlan, importInterrupted, offlineMemory, OfflineRun, type OfflineIO } from '../party/offline.js';
 import type { ReplicateRequest } from '../party/assess.js';
@@ -17,6 +15,7 @@ import { executeOffline, executeReplication } from '../party/execute.js';
 import { acquireProjectLock } from '../state/lock.js';
 import { readState } from '../state/state.js';
 import { createOfflineIO, resolveParty } from '../party/io.js';
+import { restoreTargetBackup } from '../party/restore.js';
 import { buildReplicatePlan, ReplicationRun } from '../party/replicate.js';
 import { replicationDir } from '../party/runs.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
@@ -83,7 +82,9 @@ export async function run(ctx: CommandContext, opts: PartyReplicateOptions, part
   let release = opts.dryRun ? () => undefined : acquireProjectLock(topology.stateDir, 'party replicate');
   try {
     if (importInterrupted(mem) && !opts.dryRun) {
-      await restoreInterruptedImport(ctx, topology, state, target, dir, mem, () => release(), () => (release = acquireProjectLock(topology.stateDir, 'party replicate')));
+      if (!mem.backup) throw new UserError('an ACS import was interrupted, but no backup of the target is journaled', { hint: `Inspect ${dir}; canton-mpc will not import again on top of a partial import.`, exitCode: ExitCode.REFUSED, kind: 'no_backup' });
+      out.info(`an ACS import on ${target} was interrupted: restoring ${mem.backup.database} from the step-9 backup ${mem.backup.path} before importing again`);
+      await restoreTargetBackup(ctx, topology, state, target, dir, mem.backup, { unlock: () => release(), relock: () => (release = acquireProjectLock(topology.stateDir, 'party replicate')) });
       state = await readState(topology.stateDir);
       mem = offlineMemory(await readJournal(journalPath));
     }
@@ -146,34 +147,6 @@ async function dryRunOffline(io: OfflineIO, req: ReplicateRequest, dir: string, 
   const r = new OfflineRun(req, { ...io, checkBackup: undefined }, dir, noJournal, mem, () => undefined, pre);
   const a = await r.assess();
   return a.alreadyDone ? [] : describePlan(buildOfflinePlan(), r);
-}
-
-/**
- * An import started and never journaled done: the target may hold part of the ACS, and a second
- * import on top would fail or fork. Restore the step-9 backup first. All nodes run in one Canton
- * daemon, so that means stopping it, pg_restore, and starting it again with `up` (its bootstrap is
- * idempotent; the target stays disconnected, manualConnect is set).
- */
-async function restoreInterruptedImport(ctx: CommandContext, topology: Topology, state: State | undefined, target: string, dir: string, mem: ReturnType<typeof offlineMemory>, unlock: () => void, relock: () => void): Promise<void> {
-  const out = ctx.output;
-  if (!mem.backup) throw new UserError('an ACS import was interrupted, but no backup of the target is journaled', { hint: `Inspect ${dir}; canton-mpc will not import again on top of a partial import.`, exitCode: ExitCode.REFUSED, kind: 'no_backup' });
-  out.info(`an ACS import on ${target} was interrupted: restoring ${mem.backup.database} from the step-9 backup ${mem.backup.path} before importing again`);
-  out.info('all nodes run in one Canton daemon: stopping it, running pg_restore, then starting it again (the bootstrap is idempotent)');
-  await stopProcessGroup(state?.canton, { graceMs: 10_000 });
-  const io = createOfflineIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir }, target, ctx.env);
-  await io.restoreTarget(mem.backup);
-  const journal = await openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
-  journal.record('restore-backup', 'note', undefined, { from: mem.backup.path, sha256: mem.backup.sha256 });
-  const quiet = Object.assign(Object.create(ctx.output) as typeof ctx.output, { result() {} });
-  // `up` takes the project lock itself.
-  unlock();
-  let code: number;
-  try {
-    code = await (await import('./up.js')).run({ ...ctx, output: quiet }, {});
-  } finally {
-    relock();
-  }
-  if (code !== ExitCode.OK) throw new UserError(`canton-mpc up did not bring the topology back after the restore (exit ${code})`, { hint: 'Run `canton-mpc up`, then the same party replicate command again.' });
 }
 
 /**

@@ -128,7 +128,7 @@ describe('kill -9 of the CLI (and its console) after every step of Workflow 2, t
 });
 
 describe('the Canton daemon killed during the import', () => {
-  it('the re-run restores the step-9 backup (daemon stopped, pg_restore, started again), imports once, completes', async () => {
+  it('the re-run restores the step-9 backup (daemon stopped, pg_restore, started again); backup restore works during an interrupted import and is refused once spent', async () => {
     const marker = join(tmpdir(), `kill-import-${process.pid}-${Date.now()}.marker`);
     const dOps = join(tmpdir(), `ops-offline-daemon-${process.pid}-${Date.now()}.ndjson`);
     const q = await makeProject({ env: { CANTON_EMULATOR_CONSOLE_LOG: dOps, CANTON_EMULATOR_KILL_DURING_IMPORT: marker }, config: { storage: 'postgres', users: {} } });
@@ -144,16 +144,35 @@ describe('the Canton daemon killed during the import', () => {
       const recs = readFileSync(join(q.stateDir, 'replication', 'Issuer-to-participant2', 'journal.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
       expect(runProgress('participant2', recs)).toMatchObject({ state: 'failed', lastStep: 'backup-target' });
       expect(recs.filter((r) => r.step === 'import-acs').map((r) => r.status)).toEqual(['started', 'failed']);
-      const second = await q.run(['party', 'replicate', 'Issuer', '--to', 'participant2']);
-      expect(second.exitCode, second.stderr).toBe(0);
+      // The re-run restores the backup itself; here the restarted daemon is made to die in the import again.
+      const marker2 = `${marker}.2`;
+      const second = await q.run(['party', 'replicate', 'Issuer', '--to', 'participant2'], { env: { CANTON_EMULATOR_KILL_DURING_IMPORT: marker2 } });
+      expect(second.exitCode).not.toBe(0);
+      expect(existsSync(marker2)).toBe(true);
       expect(second.stderr).toMatch(/an ACS import on participant2 was interrupted: restoring canton_participant2 from the step-9 backup/);
       expect(second.stderr).toMatch(/stopping it, running pg_restore, then starting it again/);
+      // backup list / restore: the interrupted import's backup is restorable.
+      const listed = JSON.parse((await q.run(['backup', 'list', '--json'])).stdout).backups;
+      expect(listed).toHaveLength(1);
+      expect(listed[0]).toMatchObject({ target: 'participant2', database: 'canton_participant2', spent: false, importInterrupted: true, exists: true });
+      const restored = await q.run(['backup', 'restore', listed[0].id]);
+      expect(restored.exitCode, restored.stderr).toBe(0);
+      const third = await q.run(['party', 'replicate', 'Issuer', '--to', 'participant2']);
+      expect(third.exitCode, third.stderr).toBe(0);
+      expect(third.stderr).not.toMatch(/was interrupted/);
       expect(await acsOn(q.ports.participant2.json, issuer)).toBe(4);
       expect(consoleOps(dOps).filter((o) => o.op === 'participant.parties.import_acs' && o.ok)).toHaveLength(1);
       const s = JSON.parse((await q.run(['party', 'status', 'Issuer', '--json'])).stdout).parties[0];
       expect(s.hosts.map((h: { participant: string; onboarding: boolean }) => `${h.participant}:${h.onboarding}`)).toEqual(['participant1:false', 'participant2:false']);
+      // Spent now: restoring it after the completed replication would fork the ledger.
+      const spent = JSON.parse((await q.run(['backup', 'list', '--json'])).stdout).backups[0];
+      expect(spent).toMatchObject({ spent: true });
+      const refused = await q.run(['backup', 'restore', spent.id]);
+      expect(refused.exitCode).toBe(8);
+      expect(refused.stderr).toMatch(/refusing to restore .*: it was taken before a party replication onto participant2 that has since completed/);
+      expect(refused.stderr).toMatch(/silent ledger fork/);
     } finally {
       await q.cleanup();
     }
-  }, 180_000);
+  }, 240_000);
 });
