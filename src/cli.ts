@@ -159,6 +159,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--permission <p>', 'submission | confirmation | observation (default: alsoHostedOn in the config, else submission)')
     .option('--threshold <n>', 'also set the confirmation threshold (propose with the full participant list)')
     .option('--dry-run', 'print the plan with done/pending and change nothing')
+    .option('--plan-only', 'the same as --dry-run')
     .option('--resume', 'continue an interrupted replication (running the same command again does the same)')
     .option('--templates <dir>', 'take party-*.canton templates from this directory')
     .action(lazy('party-replicate'));

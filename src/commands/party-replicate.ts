@@ -26,6 +26,7 @@ export interface PartyReplicateOptions {
   permission?: string;
   threshold?: string;
   dryRun?: boolean;
+  planOnly?: boolean;
   templates?: string;
 }
 
@@ -39,6 +40,7 @@ function participant(t: Topology, name: string | undefined, flag: string): strin
 }
 
 export async function run(ctx: CommandContext, opts: PartyReplicateOptions, partyArg: string): Promise<number> {
+  if (opts.planOnly) opts = { ...opts, dryRun: true };
   const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   let state = await readState(topology.stateDir);
   const out = ctx.output;

@@ -42,6 +42,12 @@ export function decodePartyError(e: { code: string }): string | undefined {
       return 'The mapping changed while canton-mpc was working on it; run the same command again.';
     case 'TOPOLOGY_UNKNOWN_MEMBERS':
       return 'The target participant is not a member of the synchronizer: connect it first (`canton-mpc status`).';
+    case 'PARTICIPANT_PRUNED_DATA_ACCESSED':
+      return 'The source pruned data the export needs ("data not available"): start over with pruning disabled on the source (canton-mpc pauses the schedule; stop any manual pruning) and run the command again.';
+    case 'IMPORT_ACS_ERROR':
+      return 'The import was refused; canton-mpc stopped before reconnecting the target. Fix the cause named above, then `party replicate ... --resume` (it restores the backup first if the import had started).';
+    case 'PROTO_DESERIALIZATION_FAILURE':
+      return 'The ACS export file is unreadable; `party replicate ... --resume` exports it again.';
     case 'TOPOLOGY_INVALID_TOPOLOGY_MAPPING':
       return 'Canton refused the mapping itself; check --permission and --threshold against `canton-mpc party status`.';
     default:
