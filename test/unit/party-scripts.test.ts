@@ -38,7 +38,7 @@ describe('party scripts', () => {
       { name: 'offline-prepare-no-pruning', content: offline('prepare', false) },
       { name: 'offline-import', content: offline('import') },
       { name: 'offline-finish', content: offline('finish') },
-      { name: 'offline-flag-only', content: renderOfflineScript({ ...({} as never), projectDir: '/p', alias: 'da', partyId: ID, source: 'participant1', target: 'participant2', permission: 'Confirmation', batch: 'finish', steps: ['clear-onboarding-flag'], dars: [], packages: [], pruning: null, beforeActivationOffset: 1, exportFile: '/x', targetLedgerEnd: 42, waitSeconds: 1, flagTimeoutSeconds: 120 }) },
+      { name: 'offline-flag-only', content: renderOfflineScript({ projectDir: '/p', alias: 'da', partyId: ID, source: 'participant1', target: 'participant2', permission: 'Confirmation', batch: 'finish', steps: ['clear-onboarding-flag'], dars: [], packages: [], pruning: null, beforeActivationOffset: 1, exportFile: '/x', targetLedgerEnd: 42, waitSeconds: 1, flagTimeoutSeconds: 120 }) },
       { name: 'broken', content: `${all}\nval x = (` },
     ];
     const errors = await checkScalaSyntax(scripts);
