@@ -11,21 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { loadHelpers } from './helpers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'canton-mpc.js');
 const RUNS = Number(process.argv[2] ?? 3);
-
-async function loadHelpers() {
-  const out = join(ROOT, 'node_modules', '.cache', 'canton-mpc-bench', 'helpers.mjs');
-  await build({
-    entryPoints: [join(ROOT, 'test/support/cli.ts')], bundle: true, platform: 'node', format: 'esm', outfile: out, packages: 'external', logLevel: 'silent',
-    define: { 'import.meta.dirname': JSON.stringify(join(ROOT, 'test/support')), 'import.meta.url': JSON.stringify(pathToFileURL(join(ROOT, 'test/emulator/pack.ts')).href) },
-  });
-  return import(out);
-}
 
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 function cli(p, args, env = {}) {

@@ -63,7 +63,7 @@ export function assessReplication(req: ReplicateRequest, obs: Observation, histo
     throw refuse(`${tgt.name} already hosts ${label} with ${existing.permission}${existing.onboarding ? ' (still onboarding)' : ''}`, `Changing a host's permission or threshold is not a replication; canton-mpc does not do it. Pass --permission ${existing.permission.toLowerCase()} to confirm the current hosting.`, 'already_hosted_otherwise');
   }
   if (decision.workflow !== 1) {
-    throw refuse(`party ${label} needs offline party replication (Workflow 2), not simple replication: ${decision.reason}; ${history.detail}`, 'Workflow 2 (ACS export and import) is not implemented by this canton-mpc yet. Nothing was changed. Until then, host parties on every participant that needs them before they are used (`alsoHostedOn` in canton-mpc.yaml).', 'needs_offline_replication', { history });
+    throw refuse(`party ${label} needs offline party replication (Workflow 2), not simple replication: ${decision.reason}; ${history.detail}`, `Nothing was changed. Run \`canton-mpc party replicate ${label} --to ${req.target}\`: it takes Workflow 2 (ACS export and import, Postgres storage on the target, Observation or Confirmation).`, 'needs_offline_replication', { history });
   }
   const permErr = permissionProblem(decision, req.permission);
   if (permErr) throw refuse(`cannot host ${label} on ${tgt.name} with ${req.permission}: ${permErr}`, 'Use --permission confirmation or --permission observation.', 'permission_not_allowed');

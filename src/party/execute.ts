@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { openJournal, readJournal } from '../plan/journal.js';
+import { openJournal, readJournal, type Journal } from '../plan/journal.js';
 import { runPlan } from '../plan/runner.js';
-import type { StepOutcome } from '../plan/types.js';
+import type { Plan, StepOutcome } from '../plan/types.js';
 import type { ReplicateRequest } from './assess.js';
 import { buildReplicatePlan, ReplicationRun, type PartyIO } from './replicate.js';
 import { buildOfflinePlan, offlineMemory, OfflineRun, type OfflineIO } from './offline.js';
@@ -19,23 +19,23 @@ export interface ExecuteOptions {
   afterJournal?: (run: ReplicationRun, stepId: string) => void;
 }
 
-export async function executeReplication(io: PartyIO, req: ReplicateRequest, dir: string, o: ExecuteOptions & { pre?: { observation: Observation; history: History } } = {}): Promise<{ run: ReplicationRun; outcomes: StepOutcome[] }> {
-  const run = new ReplicationRun(req, io, o.pre);
-  const journal = await openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
+/** One invocation of a replication plan: `replicate` started/done/failed around the plan's own records. */
+async function runInvocation<R>(journal: Journal, plan: Plan<R>, run: R, o: ExecuteOptions, afterJournal?: (run: R, stepId: string) => void): Promise<{ run: R; outcomes: StepOutcome[] }> {
   journal.record('replicate', 'started');
   try {
-    const outcomes = await runPlan(buildReplicatePlan(), run, {
-      journal,
-      signal: o.signal,
-      onStep: o.onStep,
-      ...(o.afterJournal ? { afterJournal: (id: string) => o.afterJournal!(run, id) } : {}),
-    });
+    const outcomes = await runPlan(plan, run, { journal, signal: o.signal, onStep: o.onStep, ...(afterJournal ? { afterJournal: (id: string) => afterJournal(run, id) } : {}) });
     journal.record('replicate', 'done');
     return { run, outcomes };
   } catch (e) {
     journal.record('replicate', 'failed', e instanceof Error ? e.message : String(e));
     throw e;
   }
+}
+
+const newJournal = (dir: string) => openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
+
+export async function executeReplication(io: PartyIO, req: ReplicateRequest, dir: string, o: ExecuteOptions & { pre?: { observation: Observation; history: History } } = {}): Promise<{ run: ReplicationRun; outcomes: StepOutcome[] }> {
+  return runInvocation(await newJournal(dir), buildReplicatePlan(), new ReplicationRun(req, io, o.pre), o, o.afterJournal);
 }
 
 /** Workflow 2 for one party and target, resuming whatever the run directory's journal says. */
@@ -45,22 +45,7 @@ export async function executeOffline(
   dir: string,
   o: ExecuteOptions & { info: (line: string) => void; pre?: { observation: Observation; history: History }; afterJournalOffline?: (run: OfflineRun, stepId: string) => void },
 ): Promise<{ run: OfflineRun; outcomes: StepOutcome[] }> {
-  const path = join(dir, 'journal.ndjson');
-  const mem = offlineMemory(await readJournal(path));
-  const journal = await openJournal(path, randomBytes(6).toString('hex'));
-  const run = new OfflineRun(req, io, dir, journal, mem, o.info, o.pre);
-  journal.record('replicate', 'started');
-  try {
-    const outcomes = await runPlan(buildOfflinePlan(), run, {
-      journal,
-      signal: o.signal,
-      onStep: o.onStep,
-      ...(o.afterJournalOffline ? { afterJournal: (id: string) => o.afterJournalOffline!(run, id) } : {}),
-    });
-    journal.record('replicate', 'done');
-    return { run, outcomes };
-  } catch (e) {
-    journal.record('replicate', 'failed', e instanceof Error ? e.message : String(e));
-    throw e;
-  }
+  const mem = offlineMemory(await readJournal(join(dir, 'journal.ndjson')));
+  const journal = await newJournal(dir);
+  return runInvocation(journal, buildOfflinePlan(), new OfflineRun(req, io, dir, journal, mem, o.info, o.pre), o, o.afterJournalOffline);
 }

@@ -270,6 +270,7 @@ export function buildOfflinePlan(): Plan<OfflineRun> {
         if ((id === 'reconnect-target' || id === 'auto-reconnect' || id === 'clear-onboarding-flag') && !r.mem.importDone) {
           throw new RemoteError(`refusing to ${id}: the import is not journaled done`, { hint: 'A target that reconnects before its import completes fails on its next replay; run the same command again to finish the import first.' });
         }
+        if (id === 'reconnect-target') r.info(`${r.req.target} reconnects and onboards the party: ACS commitment mismatches in the Canton log until the flag clears are expected (the runbook: they resolve on their own)`);
         try {
           await r.step(id as OfflineConsoleStep, batch);
         } catch (e) {

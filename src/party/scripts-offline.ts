@@ -3,9 +3,9 @@
  * templates/party-offline.canton: every step is the 3.4.11 call of FACTS §3's runbook sequence and
  * prints its line when done. Pure.
  */
-import { commentSafe, fillTemplate, loadTemplate } from '../render/templates.js';
-import { scalaIdent, scalaString } from '../render/scala.js';
-import { jsonLine } from './scripts.js';
+import { fillTemplate, loadTemplate } from '../render/templates.js';
+import { scalaString } from '../render/scala.js';
+import { jsonLine, scriptParts } from './scripts.js';
 import type { Permission, PruningSchedule } from './types.js';
 
 export const OFFLINE_BATCHES = {
@@ -43,19 +43,10 @@ export interface OfflineScriptInput {
 
 export function renderOfflineScript(o: OfflineScriptInput): string {
   const t = loadTemplate('party-offline.canton', o.templatesDir);
-  const src = scalaIdent(o.source);
-  const tgt = scalaIdent(o.target);
-  const perm = `ParticipantPermission.${o.permission}`;
+  const { src, tgt, perm, wait, vetBlock, slots } = scriptParts(o);
   const done = (id: string, pieces: Parameters<typeof jsonLine>[1] = ['{}']) => `println(${jsonLine(id, pieces)})`;
-  const wait = (secs: number, max: number) => `utils.retry_until_true(timeout = ${secs}.seconds, maxWaitPeriod = ${max}.seconds)`;
-  const vetted = (pkg: string) => `${tgt}.topology.vetted_packages.list(store = syncId, filterParticipant = ${tgt}.id.filterString).exists(r => r.item.packages.exists(v => v.packageId == ${pkg}))`;
   const blocks: Record<OfflineConsoleStep, () => string> = {
-    'vet-packages': () => [
-      '// Step 1: vet the packages on the target and verify, before any topology write.',
-      ...o.dars.map((d) => `${tgt}.dars.upload(${scalaString(d)})`),
-      `${wait(o.waitSeconds, 1)}(Seq[String](${o.packages.map(scalaString).join(', ')}).forall(pkg => ${vetted('pkg')}), ${scalaString(`${o.target} has not vetted every package the party uses`)})`,
-      done('vet-packages'),
-    ].join('\n'),
+    'vet-packages': () => vetBlock('// Step 1: vet the packages on the target and verify, before any topology write.'),
     'pause-pruning': () => ['// Step 2: no automatic pruning on the source until the export is done (canton-mpc recorded the schedule).', `${src}.pruning.clear_schedule()`, done('pause-pruning')].join('\n'),
     'propose-target-onboarding': () => [
       '// Step 3: the target proposes to host the party, still onboarding.',
@@ -96,14 +87,8 @@ export function renderOfflineScript(o: OfflineScriptInput): string {
   // The flag needs the ledger end: journaled by an earlier run when that step is not in this batch.
   if (o.batch === 'finish' && !o.steps.includes('record-target-end') && o.steps.includes('clear-onboarding-flag')) steps.unshift(`val targetLedgerEnd = ${o.targetLedgerEnd ?? 0}L`);
   return fillTemplate(t, {
-    projectDir: commentSafe(o.projectDir),
-    template: commentSafe(t.path),
-    partyComment: commentSafe(o.partyId),
-    source: src,
-    target: tgt,
+    ...slots(t),
     batch: o.batch,
-    alias: scalaString(o.alias),
-    partyId: scalaString(o.partyId),
     steps: steps.join('\n\n') || '// (nothing pending)',
   });
 }

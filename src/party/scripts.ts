@@ -120,27 +120,39 @@ export interface ReplicateScriptInput extends Common {
   waitSeconds: number;
 }
 
-export function renderReplicateScript(o: ReplicateScriptInput): string {
-  const t = loadTemplate('party-replicate.canton', o.templatesDir);
+/** What both replication scripts share: names, the permission, a bounded wait, the vetting step. */
+export function scriptParts(o: { projectDir: string; alias: string; partyId: string; source: string; target: string; permission: Permission; dars: string[]; packages: string[]; waitSeconds: number }) {
   const src = scalaIdent(o.source);
   const tgt = scalaIdent(o.target);
-  const perm = `ParticipantPermission.${o.permission}`;
-  const wait = `utils.retry_until_true(timeout = ${o.waitSeconds}.seconds, maxWaitPeriod = 1.seconds)`;
+  const wait = (secs: number, maxSecs: number) => `utils.retry_until_true(timeout = ${secs}.seconds, maxWaitPeriod = ${maxSecs}.seconds)`;
+  const vetted = (pkg: string) => `${tgt}.topology.vetted_packages.list(store = syncId, filterParticipant = ${tgt}.id.filterString).exists(r => r.item.packages.exists(v => v.packageId == ${pkg}))`;
+  const vetBlock = (comment: string) =>
+    [
+      comment,
+      ...o.dars.map((d) => `${tgt}.dars.upload(${scalaString(d)})`),
+      `${wait(o.waitSeconds, 1)}(Seq[String](${o.packages.map(scalaString).join(', ')}).forall(pkg => ${vetted('pkg')}), ${scalaString(`${o.target} has not vetted every package the party uses`)})`,
+      `println(${jsonLine('vet-packages', [`{"uploaded":${o.dars.length},"packages":${o.packages.length}}`])})`,
+    ].join('\n');
+  /** The template slots both scripts have. */
+  const slots = (t: { path: string }) => ({
+    projectDir: commentSafe(o.projectDir), template: commentSafe(t.path), partyComment: commentSafe(o.partyId),
+    source: src, target: tgt, alias: scalaString(o.alias), partyId: scalaString(o.partyId),
+  });
+  return { src, tgt, perm: `ParticipantPermission.${o.permission}`, wait, vetBlock, slots };
+}
+
+export function renderReplicateScript(o: ReplicateScriptInput): string {
+  const t = loadTemplate('party-replicate.canton', o.templatesDir);
+  const { src, tgt, perm, wait: waitFor, vetBlock, slots } = scriptParts(o);
+  const wait = waitFor(o.waitSeconds, 1);
   const propose = (node: string) => {
     if (o.threshold === undefined) return `${node}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((${tgt}.id, ${perm})), store = syncId)`;
     const current = `${src}.topology.party_to_participant_mappings.list(syncId, filterParty = party.toProtoPrimitive).head.item.participants`;
     const list = (o.hosts ?? []).map((h) => `(${current}.find(h => h.participantId.toProtoPrimitive == ${scalaString(h.id)}).map(h => h.participantId).getOrElse(${tgt}.id), ParticipantPermission.${h.permission})`);
     return `${node}.topology.party_to_participant_mappings.propose(party = party, newParticipants = Seq(${list.join(', ')}), threshold = PositiveInt.tryCreate(${o.threshold}), store = syncId)`;
   };
-  const vetted = (pkg: string) => `${tgt}.topology.vetted_packages.list(store = syncId, filterParticipant = ${tgt}.id.filterString).exists(r => r.item.packages.exists(v => v.packageId == ${pkg}))`;
   const blocks: Record<ReplicateStepId, () => string> = {
-    'vet-packages': () =>
-      [
-        '// Step 2 of the runbook: vet every package the party uses on the target, and check it took effect.',
-        ...o.dars.map((d) => `${tgt}.dars.upload(${scalaString(d)})`),
-        `${wait}(Seq[String](${o.packages.map(scalaString).join(', ')}).forall(pkg => ${vetted('pkg')}), ${scalaString(`${o.target} has not vetted every package the party uses`)})`,
-        `println(${jsonLine('vet-packages', [`{"uploaded":${o.dars.length},"packages":${o.packages.length}}`])})`,
-      ].join('\n'),
+    'vet-packages': () => vetBlock('// Step 2 of the runbook: vet every package the party uses on the target, and check it took effect.'),
     'propose-party-side': () =>
       [
         `// Step 3, party side: ${o.source} holds the party's namespace key.`,
@@ -162,13 +174,7 @@ export function renderReplicateScript(o: ReplicateScriptInput): string {
       ].join('\n'),
   };
   return fillTemplate(t, {
-    projectDir: commentSafe(o.projectDir),
-    template: commentSafe(t.path),
-    partyComment: commentSafe(o.partyId),
-    source: src,
-    target: tgt,
-    alias: scalaString(o.alias),
-    partyId: scalaString(o.partyId),
+    ...slots(t),
     steps: o.steps.map((s) => blocks[s]()).join('\n\n') || '// (nothing pending)',
   });
 }
