@@ -14,6 +14,7 @@ import { CantonError } from './errors.js';
 import { faults } from './faults.js';
 import type { Contract } from './state.js';
 import { proposeP2P } from './topology.js';
+import { logUpdate } from './updates.js';
 
 export const ACS_FORMAT = 'canton-emulator-acs/1';
 export interface AcsFile { format: string; party: string; synchronizerId: string; sourceParticipant: string; targetParticipant: string; offset: number; contracts: Contract[] }
@@ -51,7 +52,8 @@ export async function importAcs(env: Env, node: string, file: AcsFile): Promise<
   for (const c of file.contracts) {
     p.offset += 1;
     p.contracts[c.contractId] = { ...c, offset: p.offset };
-    (p.txLog ??= []).push({ offset: p.offset, updateId: `repair-${c.contractId.slice(0, 16)}`, parties: [...c.signatories, ...c.observers] });
+    // The repair indexer publishes each imported contract as a create on the target's ledger.
+    logUpdate(p, [{ kind: 'created', contract: p.contracts[c.contractId]! }], file.synchronizerId);
     n++;
     if (n === half && faults.killDuringImport && !existsSync(faults.killDuringImport)) {
       // One-shot: the marker file says it happened. The partial import is on disk, as after a crash.
