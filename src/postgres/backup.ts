@@ -50,7 +50,7 @@ export async function findPgTools(runner: ProcessRunner, env: NodeJS.ProcessEnv,
   const best = found[0];
   if (!best || best.major < minMajor) {
     throw new PrerequisiteError(`no pg_dump/pg_restore of PostgreSQL ${minMajor} or newer was found${best ? ` (the newest is ${best.major}, at ${best.pgDump})` : ''}`, {
-      hint: `An older pg_dump refuses a newer server. Install the PostgreSQL ${minMajor}+ client tools (on Linux x86_64: \`bash .ci/pg-client.sh\`), or point CANTON_MPC_PG_BIN at their bin directory.`,
+      hint: `An older pg_dump refuses a newer server. Install the PostgreSQL ${minMajor}+ client tools (on Linux x86_64, \`.ci/pg-client.sh\` in the canton-mpc git repository does it), or point CANTON_MPC_PG_BIN at their bin directory.`,
       kind: 'pg_tools_missing',
     });
   }
