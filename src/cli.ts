@@ -75,7 +75,7 @@ Examples:
   $ canton-mpc down --wipe --yes
 
 Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite missing,
-5 Canton/remote failure, 6 timeout, 7 integrity (checksum), 70 internal bug, 130 interrupted.`,
+5 Canton/remote failure, 6 timeout, 7 integrity (checksum), 8 refused as unsafe, 70 internal bug, 130 interrupted.`,
     );
 
   program
@@ -143,6 +143,34 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .command('rotate-certs')
     .description('reissue every node and client certificate from the kept CA (restart to apply)')
     .action(lazy('rotate-certs'));
+  const party = program.command('party').description('party hosting: status and replication (Party Mobility runbook)');
+  party
+    .command('status')
+    .description('hosts, permissions, threshold, kind, history of each party, and the workflow `party replicate` would take')
+    .argument('[party]', 'a party name from canton-mpc.yaml (default: all of them)')
+    .option('--templates <dir>', 'take party-*.canton templates from this directory')
+    .action(lazy('party-status'));
+  party
+    .command('replicate')
+    .description('host a party on one more participant (Workflow 1, or Workflow 2 with ACS export/import for a party with history)')
+    .argument('<party>', 'a party name from canton-mpc.yaml, or a full party id')
+    .option('--to <participant>', 'the participant that will also host the party')
+    .option('--from <participant>', "the participant that hosts it and holds its namespace key (default: the party's participant)")
+    .option('--permission <p>', 'submission | confirmation | observation (default: alsoHostedOn in the config, else submission)')
+    .option('--threshold <n>', 'also set the confirmation threshold (propose with the full participant list)')
+    .option('--dry-run', 'print the plan with done/pending and change nothing')
+    .option('--plan-only', 'the same as --dry-run')
+    .option('--resume', 'continue an interrupted replication (running the same command again does the same)')
+    .option('--templates <dir>', 'take party-*.canton templates from this directory')
+    .action(lazy('party-replicate'));
+
+  const backup = program.command('backup').description('the target backups canton-mpc takes before an ACS import');
+  backup.command('list').description('backups, and whether each may still be restored').action(lazy('backup-list'));
+  backup
+    .command('restore')
+    .description('restore a backup whose import did not complete (a spent one is refused: ledger fork)')
+    .argument('<backup>', 'its id from `backup list`, or its path')
+    .action(lazy('backup-restore'));
 
   const canton = program.command('canton').description('the Canton release cache');
   canton

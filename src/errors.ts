@@ -19,6 +19,11 @@ export const ExitCode = {
   TIMEOUT: 6,
   /** A download or archive failed verification (sha256 mismatch, corrupt archive). */
   INTEGRITY: 7,
+  /**
+   * canton-mpc refused an operation that is unsafe in the current state, before changing anything
+   * (e.g. `party replicate` on a party with history, or onto a participant that is not connected).
+   */
+  REFUSED: 8,
   /** Interrupted by SIGINT/SIGTERM. */
   INTERRUPTED: 130,
   /** A bug in canton-mpc. */

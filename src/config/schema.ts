@@ -57,10 +57,18 @@ export const participantSchema = z.strictObject({
   ports: z.strictObject({ ledger: port.optional(), admin: port.optional(), json: port.optional() }).prefault({}),
 });
 
+export const HOSTING_PERMISSIONS = ['submission', 'confirmation', 'observation'] as const;
 export const partySchema = z.preprocess(
   // `Issuer: participant1` is shorthand for `Issuer: { participant: participant1 }`.
   (v) => (typeof v === 'string' ? { participant: v } : v),
-  z.strictObject({ participant: nonEmpty }),
+  z.strictObject({
+    participant: nonEmpty,
+    /**
+     * More hosts, each with its permission: `up` replicates the party to them (Party Mobility
+     * Workflow 1) before any contract exists. A user may act as a party its participant hosts with submission.
+     */
+    alsoHostedOn: z.record(z.string(), z.enum(HOSTING_PERMISSIONS, { error: 'must be submission, confirmation or observation' })).optional(),
+  }),
 );
 
 export const userSchema = z.strictObject({

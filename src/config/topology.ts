@@ -31,7 +31,11 @@ export function toTopology(config: Config, projectDir: string): Topology {
     sequencers: nodes('sequencer', config.sequencers, ports.sequencers),
     mediators: nodes('mediator', config.mediators, ports.mediators),
     participants: nodes('participant', config.participants, ports.participants),
-    parties: Object.entries(config.parties).map(([name, p]) => ({ name, participant: p.participant })),
+    parties: Object.entries(config.parties).map(([name, p]) => ({
+      name,
+      participant: p.participant,
+      ...(p.alsoHostedOn && Object.keys(p.alsoHostedOn).length > 0 ? { alsoHostedOn: Object.entries(p.alsoHostedOn).map(([participant, permission]) => ({ participant, permission })) } : {}),
+    })),
     users: Object.entries(config.users).map(([id, u]) => userSpec(config, id, u)),
     dars: config.dars.map(abs),
     postgres: { ...config.postgres, port: postgresPort(config) },

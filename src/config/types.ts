@@ -41,6 +41,8 @@ export interface PartySpec {
   name: string;
   /** The participant that allocates (hosts) the party. */
   participant: string;
+  /** Further hosts (`parties.<name>.alsoHostedOn`), replicated to by `up` with Workflow 1; absent when none. */
+  alsoHostedOn?: Array<{ participant: string; permission: 'submission' | 'confirmation' | 'observation' }>;
 }
 
 export interface UserSpec {

@@ -23,8 +23,8 @@ export function joinHints(...parts: string[]): string {
 
 export interface UserCheckContext {
   participants: string[];
-  /** Party name → hosting participant (the config's `parties:`). */
-  parties: Record<string, { participant: string }>;
+  /** Party name → hosting participant, and its further hosts (the config's `parties:`). */
+  parties: Record<string, { participant: string; alsoHostedOn?: Record<string, 'submission' | 'confirmation' | 'observation'> }>;
   /**
    * `users create --from-file`: a full party id (`name::1220…`) is taken as is, and a name the config
    * does not declare is looked up on the user's participant later (it must be hosted there).
@@ -78,12 +78,28 @@ export function checkUser(e: UserEntry, ctx: UserCheckContext, add: Add): void {
     if (!spec) {
       if (ctx.outsideConfig && (party.includes('::') || participant !== undefined)) continue;
       add({ path, message: `unknown party "${party}"`, hint: joinHints(didYouMean(party, parties), `parties are declared under \`parties:\`; known: ${parties.join(', ') || '(none)'}`) });
-    } else if (participant !== undefined && spec.participant !== participant) {
-      add({
-        path,
-        message: `party ${party} is hosted on ${spec.participant}, but user ${id} is on ${participant}`,
-        hint: `a user can act or read only for parties its participant hosts; move the user to ${spec.participant} or host the party on ${participant}`,
-      });
+    } else if (participant !== undefined) {
+      const hosting = configuredHosting(spec, participant);
+      // Rights alone do not let a participant submit: it submits only for parties it hosts with Submission.
+      const acting = path[path.length - 2] === 'actAs';
+      if (hosting === undefined) {
+        add({
+          path,
+          message: `party ${party} is hosted on ${spec.participant}, but user ${id} is on ${participant}`,
+          hint: `a user can act or read only for parties its participant hosts; move the user to ${spec.participant}, or host the party there too: \`${party}: { participant: ${spec.participant}, alsoHostedOn: { ${participant}: ${acting ? 'submission' : 'observation'} } }\``,
+        });
+      } else if (acting && hosting !== 'submission') {
+        add({
+          path,
+          message: `${participant} hosts party ${party} with ${hosting}, so user ${id} cannot act as it there`,
+          hint: `a participant submits only for parties it hosts with submission: set \`alsoHostedOn: { ${participant}: submission }\` for ${party}, or move actAs to readAs`,
+        });
+      }
     }
   }
+}
+
+/** The permission `participant` holds for a configured party: its first host submits; alsoHostedOn as given. */
+export function configuredHosting(spec: UserCheckContext['parties'][string], participant: string): 'submission' | 'confirmation' | 'observation' | undefined {
+  return spec.participant === participant ? 'submission' : spec.alsoHostedOn?.[participant];
 }

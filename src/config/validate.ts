@@ -194,8 +194,17 @@ function checkParties(config: Config, add: Add) {
         hint: joinHints(didYouMean(p.participant, participants), `known participants: ${participants.join(', ') || '(none)'}`),
       });
     }
+    for (const extra of Object.keys(p.alsoHostedOn ?? {})) {
+      const path = ['parties', name, 'alsoHostedOn', extra];
+      if (!config.participants[extra]) {
+        add({ path, at: 'key', message: `party ${name} is also hosted on unknown participant "${extra}"`, hint: joinHints(didYouMean(extra, participants), `known participants: ${participants.join(', ') || '(none)'}`) });
+      } else if (extra === p.participant) {
+        add({ path, at: 'key', message: `${extra} is already the first host of party ${name}`, hint: `list only the other participants under alsoHostedOn` });
+      }
+    }
   }
 }
+
 
 function checkUsers(config: Config, add: Add) {
   const ctx: UserCheckContext = { participants: Object.keys(config.participants), parties: config.parties };

@@ -29,6 +29,10 @@ const HINTS: Record<string, string> = {
     'The participant refused the token (missing, expired, meant for another participant, or signed by a key it does not trust). If the signing key, the certificates or `security` in canton-mpc.yaml changed since Canton started, run `canton-mpc down && canton-mpc up`; for your own calls, mint a fresh token with `canton-mpc token --user ID`.',
   PERMISSION_DENIED: 'The token\'s user lacks the rights for this call (user management and party listing need ParticipantAdmin): grant them with `users.<id>.participantAdmin: true`, or use a token of a user that has them.',
   TOO_MANY_USER_RIGHTS: 'The participant limits rights per user (`user-management-service.max-rights-per-user`).',
+  // A right to act as a party is not enough: the submitting participant must host it with Submission.
+  NO_SYNCHRONIZER_ON_WHICH_ALL_SUBMITTERS_CAN_SUBMIT:
+    'This participant does not host every actAs party with Submission. Host the party here too, before it is used: `canton-mpc party replicate PARTY --to PARTICIPANT` (or `alsoHostedOn` in canton-mpc.yaml, which `up` applies).',
+  UNKNOWN_SUBMITTERS: 'An actAs party is unknown on the synchronizers this participant is connected to: check the party id and `canton-mpc party status`.',
 };
 
 export function isRetryableStatus(status: number): boolean {

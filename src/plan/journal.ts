@@ -14,11 +14,13 @@ export interface JournalRecord {
   status: StepStatus;
   at: string;
   error?: string;
+  /** With `note`: the recorded values (offsets, file paths and sha256s, a pruning schedule). */
+  data?: Record<string, unknown>;
 }
 
 export interface Journal {
   readonly path: string;
-  record(step: string, status: StepStatus, error?: string): void;
+  record(step: string, status: StepStatus, error?: string, data?: Record<string, unknown>): void;
 }
 
 /**
@@ -99,8 +101,8 @@ export async function openJournal(path: string, run: string, now: () => Date = (
   await fsp.mkdir(dirname(path), { recursive: true });
   return {
     path,
-    record(step, status, error) {
-      const rec: JournalRecord = { v: JOURNAL_VERSION, run, step, status, at: now().toISOString(), ...(error ? { error } : {}) };
+    record(step, status, error, data) {
+      const rec: JournalRecord = { v: JOURNAL_VERSION, run, step, status, at: now().toISOString(), ...(error ? { error } : {}), ...(data ? { data } : {}) };
       appendFileSync(path, `${JSON.stringify(rec)}\n`, { mode: 0o600 });
     },
   };

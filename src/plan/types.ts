@@ -14,7 +14,8 @@ export interface Step<R> {
 
 export type Plan<R> = ReadonlyArray<Step<R>>;
 
-export type StepStatus = 'started' | 'done' | 'failed' | 'skipped';
+/** `note`: a value a later step (or a resumed run) needs, recorded before that step runs. */
+export type StepStatus = 'started' | 'done' | 'failed' | 'skipped' | 'note';
 
 export interface StepOutcome {
   id: string;

@@ -21,6 +21,9 @@ export interface UpActions {
   startDaemon(): Promise<void>;
   daemonReady(): Promise<boolean>;
   waitForReadiness(): Promise<void>;
+  /** `parties.<name>.alsoHostedOn` in place (src/party/up-hosting.ts); only topologies that use it need these. */
+  partyHostingConverged?(): Promise<boolean>;
+  convergePartyHosting?(): Promise<void>;
   usersConverged(): Promise<boolean>;
   convergeUsers(): Promise<void>;
   /** DARs added to the config while the topology runs are uploaded in place (optional: fakes may omit it). */
@@ -41,6 +44,7 @@ export const UP_STEP_IDS = [
   'postgres-databases',
   'canton-daemon',
   'readiness',
+  'party-hosting',
   'users',
   'dars',
   'signer',
@@ -73,6 +77,11 @@ export function buildUpPlan(topology: Topology, opts: UpPlanOptions): Plan<UpAct
   steps.push(
     { id: 'canton-daemon', title: 'start the Canton daemon', needed: async (a) => !(await a.daemonRunning()), apply: (a) => a.startDaemon() },
     { id: 'readiness', title: 'wait for ports file, /readyz and parties', needed: async (a) => !(await a.daemonReady()), apply: (a) => a.waitForReadiness() },
+  );
+  if (topology.parties.some((p) => (p.alsoHostedOn ?? []).length > 0)) {
+    steps.push({ id: 'party-hosting', title: 'host parties on their alsoHostedOn participants (Workflow 1)', needed: async (a) => !((await a.partyHostingConverged?.()) ?? true), apply: async (a) => a.convergePartyHosting?.() });
+  }
+  steps.push(
     { id: 'users', title: `create ${topology.users.length} user(s) and their rights`, needed: async (a) => !(await a.usersConverged()), apply: (a) => a.convergeUsers() },
   );
   if (topology.dars.length > 0) {

@@ -30,7 +30,7 @@ export interface RenderOptions {
 
 export function renderProject(topology: Topology, opts: RenderOptions = {}): RenderedFile[] {
   const darExists = opts.darExists ?? ((p: string) => existsSync(p));
-  const fill = (name: TemplateName, slots: Record<string, string>): RenderedFile => {
+  const fill = (name: RenderedFile['name'] & TemplateName, slots: Record<string, string>): RenderedFile => {
     const t = loadTemplate(name, opts.templatesDir);
     const common = { projectDir: commentSafe(topology.projectDir), template: commentSafe(t.path) };
     return { name, content: ensureNewline(fillTemplate(t, { ...common, ...slots })) };

@@ -13,6 +13,10 @@ export interface RunOptions {
   timeoutMs?: number;
   input?: string;
   signal?: AbortSignal;
+  /** Streams stdout as it arrives (console scripts report each finished step on a line). */
+  onStdout?: (chunk: string) => void;
+  /** Called with the child's pid once it runs (a test hook kills it at a step boundary). */
+  onSpawn?: (pid: number) => void;
 }
 
 export interface RunResult {
@@ -70,7 +74,7 @@ export function createProcessRunner(): ProcessRunner {
     async run(file, args, opts = {}) {
       const { execa } = await import('execa');
       const command = formatCommand(file, args);
-      const r = await execa(file, args, {
+      const sub = execa(file, args, {
         cwd: opts.cwd,
         env: opts.env,
         extendEnv: opts.extendEnv ?? true,
@@ -80,6 +84,9 @@ export function createProcessRunner(): ProcessRunner {
         reject: false,
         stripFinalNewline: false,
       });
+      if (opts.onStdout) sub.stdout?.on('data', (c: Buffer) => opts.onStdout!(c.toString('utf8')));
+      if (opts.onSpawn && sub.pid !== undefined) opts.onSpawn(sub.pid);
+      const r = await sub;
       if (r.code === 'ENOENT' || (r.failed && r.exitCode === undefined && /ENOENT/.test(String(r.message)))) {
         throw new PrerequisiteError(`${file} was not found`, { where: command, hint: `Install ${file} or put it on PATH.` });
       }

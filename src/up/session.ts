@@ -106,4 +106,7 @@ export class UpSession implements UpActions {
   signerRunning = () => signer.signerRunning(this);
   startSigner = () => signer.startSigner(this);
   writeState = () => ledger.writeFinalState(this);
+  // alsoHostedOn parties (Workflow 1 at up); loaded only by topologies that use it.
+  partyHostingConverged = async () => (await import('../party/up-hosting.js')).hostingConverged(this.topology, this.state);
+  convergePartyHosting = async () => { await (await import('../party/up-hosting.js')).convergeHosting(this.topology, this.state, this.ctx.runner, this.ctx.signal, (l) => this.ctx.output.info(l)); };
 }

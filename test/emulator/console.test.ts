@@ -36,7 +36,7 @@ bootstrap.synchronizer(synchronizerName = "da", sequencers = sequencers.all, med
   synchronizerOwners = Seq(sequencer1), synchronizerThreshold = PositiveInt.tryCreate(1),
   staticSynchronizerParameters = StaticSynchronizerParameters.defaultsWithoutKMS(ProtocolVersion.latest))
 val bob = participant2.parties.enable("Bob")
-val issuer = participant1.parties.enable("Issuer") /* already there */
+val issuer = participant1.parties.hosted(filterParty = "Issuer").head.party /* already there: enable would fail */
 participant1.ledger_api.users.create(id = "issuer-user", actAs = Set(issuer), readAs = Set(issuer), primaryParty = Some(issuer))
 participant1.ledger_api.users.rights.grant(id = "issuer-user", actAs = Set(bob), readAs = Set(bob))
 val rights = participant1.ledger_api.users.rights.list("issuer-user")

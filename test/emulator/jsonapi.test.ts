@@ -141,7 +141,9 @@ describe('packages, commands, ACS', () => {
     const other = await fetch(`${d.json(1)}/v2/state/active-contracts`, { method: 'POST', body: JSON.stringify(acsBody(depositor)) });
     expect(await other.json()).toHaveLength(1);
     expect((await req('POST', '/v2/commands/submit-and-wait', { commands: [], commandId: 'x', actAs: [issuer], userId: 'u' })).status).toBe(400);
-    expect((await req('POST', '/v2/commands/submit-and-wait', { commands: [{ CreateCommand: { templateId: 'a:B:C', createArguments: {} } }], commandId: 'x', actAs: [depositor], userId: 'u' })).status).toBe(400);
+    // participant1 does not host Depositor: NO_SYNCHRONIZER_ON_WHICH_ALL_SUBMITTERS_CAN_SUBMIT, category
+    // InvalidGivenCurrentSystemStateResourceMissing → NOT_FOUND → 404 (TransactionRoutingError.scala).
+    expect((await req('POST', '/v2/commands/submit-and-wait', { commands: [{ CreateCommand: { templateId: 'a:B:C', createArguments: {} } }], commandId: 'x', actAs: [depositor], userId: 'u' })).status).toBe(404);
     for (let i = 0; i < 201; i++) {
       await req('POST', '/v2/commands/submit-and-wait', { commands: [{ CreateCommand: { templateId: 'a:B:C', createArguments: { owner: issuer, n: i } } }], commandId: `c${i}`, actAs: [issuer], userId: 'issuer-user' });
     }

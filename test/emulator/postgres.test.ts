@@ -2,7 +2,7 @@
 // an unreachable database fails the start with exit 1.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startTestPostgres, type TestPostgres } from '../support/postgres.js';
-import { allocPorts, readIf, startDaemon } from './harness.js';
+import { allocPorts, BOOTSTRAP, readIf, startDaemon } from './harness.js';
 import { join } from 'node:path';
 
 let pg: TestPostgres;
@@ -12,15 +12,26 @@ afterAll(async () => { await pg?.stop(); await pg?.stop(); /* idempotent */ });
 const parties = async (url: string) => (((await (await fetch(`${url}/v2/parties`)).json()) as { partyDetails: unknown }).partyDetails as Array<{ party: string }>).map((p) => p.party);
 const users = async (url: string) => (((await (await fetch(`${url}/v2/users`)).json()) as { users: unknown }).users as Array<{ id: string }>).map((u) => u.id);
 
-test('postgres storage survives a restart, memory storage does not', async () => {
+// The harness bootstrap enables its parties unconditionally; on persisted state Canton's
+// parties.enable then fails (TOPOLOGY_MAPPING_ALREADY_EXISTS), so a restart needs the `hosted` guard
+// canton-mpc's bootstrap.canton has (src/render/bootstrap.ts).
+const GUARDED = BOOTSTRAP
+  .replace('val issuer = participant1.parties.enable("Issuer")', 'val issuer = participant1.parties.hosted(filterParty = "Issuer").map(_.party).headOption.getOrElse(participant1.parties.enable("Issuer"))')
+  .replace('val depositor = participant2.parties.enable("Depositor")', 'val depositor = participant2.parties.hosted(filterParty = "Depositor").map(_.party).headOption.getOrElse(participant2.parties.enable("Depositor"))');
+
+test('postgres storage survives a restart, memory storage does not; enable on an existing party fails as in Canton', async () => {
   for (const n of ['sequencer1', 'mediator1', 'participant1', 'participant2']) await pg.createDatabase(`emu_${n}`);
   const storage = (n: string) => `storage { type = postgres, config.properties { serverName = "${pg.host}", portNumber = ${pg.port}, databaseName = "emu_${n}", user = "${pg.user}", password = "${pg.password}" } }`;
   const ports = await allocPorts();
-  const a = await startDaemon({ ports, storage });
+  expect(GUARDED).not.toBe(BOOTSTRAP);
+  const a = await startDaemon({ ports, storage, bootstrap: GUARDED });
   const p1 = await parties(a.json());
   await fetch(`${a.json()}/v2/users`, { method: 'POST', body: JSON.stringify({ user: { id: 'kept-user' } }) });
   await a.stop();
-  const b = await startDaemon({ ports, storage }); // same bootstrap again: idempotent on persisted state
+  const unguarded = await startDaemon({ ports, storage, wait: false });
+  expect((await unguarded.exited).code).toBe(3);
+  expect(readIf(join(unguarded.cwd, 'log', 'canton.log'))).toMatch(/Bootstrap script terminated with an error: .*TOPOLOGY_MAPPING_ALREADY_EXISTS/);
+  const b = await startDaemon({ ports, storage, bootstrap: GUARDED }); // the guarded bootstrap again: idempotent on persisted state
   try {
     expect(await parties(b.json())).toEqual(p1);
     expect(await users(b.json())).toContain('kept-user');

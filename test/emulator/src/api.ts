@@ -4,6 +4,7 @@
 //   'name'   required          'name?'  has a default
 //   '=>name' by-name (lazy)    '*name'  varargs
 import { readFile, stat } from 'node:fs/promises';
+import { ACS_MEMBERS, DUR_MEMBERS, ENUM_MEMBERS, PARTY_PARTICIPANT } from './api-party.js';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { NodeKind } from './config.js';
 import {
@@ -252,7 +253,8 @@ const namespace = (kind: NodeKind | undefined, gk: string): Record<string, Cmd> 
 const durUnits: Record<string, number> = { millis: 1, milli: 1, milliseconds: 1, millisecond: 1, second: 1e3, seconds: 1e3, minute: 6e4, minutes: 6e4, hour: 3.6e6, hours: 3.6e6, day: 8.64e7, days: 8.64e7 };
 
 export const API: Record<string, Record<string, Cmd>> = {
-  participant,
+  participant: { ...participant, ...PARTY_PARTICIPANT, ...ACS_MEMBERS },
+  enum: ENUM_MEMBERS,
   sequencer: nodeCommon('sequencer'),
   mediator: nodeCommon('mediator'),
   'group:participant': groupCmds('participant'),
@@ -347,7 +349,7 @@ export const API: Record<string, Record<string, Cmd>> = {
     toString: prop((_rt, s) => String((s as VO).path), 'string'),
   },
   boolean: { toString: prop((_rt, s) => String(s), 'string') },
-  dur: { toString: prop((_rt, s) => show(s), 'string'), toMillis: prop((_rt, s) => Number((s as VO).ms), 'number') },
+  dur: { toString: prop((_rt, s) => show(s), 'string'), toMillis: prop((_rt, s) => Number((s as VO).ms), 'number'), ...DUR_MEMBERS },
   posint: { value: prop((_rt, s) => Number((s as VO).n), 'number'), unwrap: prop((_rt, s) => Number((s as VO).n), 'number'), toString: prop((_rt, s) => show(s), 'string') },
   party: {
     toLf: prop((_rt, s) => String((s as VO).id), 'string'), toProtoPrimitive: prop((_rt, s) => String((s as VO).id), 'string'),

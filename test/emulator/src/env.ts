@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { CantonCfg, NodeCfg } from './config.js';
 import { CantonError, err } from './errors.js';
 import { bootstrapSynchronizer, type BootstrapArgs } from './synchronizer.js';
+import { proposeP2P } from './topology.js';
 import { logUpdate } from './updates.js';
 import {
   type Contract, type NodeDoc, type NodeStore, type ParticipantDoc, type Permission, type RightJson, type SequencerDoc,
@@ -95,8 +96,14 @@ export class Env {
     return [...s].sort();
   }
 
-  /** parties.enable / POST /v2/parties: a local party in the participant's namespace. */
-  allocateParty(p: ParticipantDoc, hint: string, opts: { synchronizerAlias?: string; annotations?: Record<string, string>; identityProviderId?: string; idempotent: boolean }): string {
+  /**
+   * parties.enable / POST /v2/parties: a local party in the participant's namespace, as a PartyToParticipant
+   * proposal `{p: Submission}` with the next serial that must be fully authorized (PartiesAdministration
+   * `runPartyCommand`). On a name that exists the console gets TOPOLOGY_MAPPING_ALREADY_EXISTS (the same
+   * mapping) or, if the party was replicated since, a mapping that un-hosts the other participants, as
+   * Canton does; the Ledger API rewrites an existing party into INVALID_ARGUMENT (FACTS §4).
+   */
+  allocateParty(p: ParticipantDoc, hint: string, opts: { synchronizerAlias?: string; annotations?: Record<string, string>; identityProviderId?: string; via: 'console' | 'ledger-api' }): string {
     if (!ID_RE.test(hint) || hint.includes('::')) throw err.invalid(`Party id hint '${hint}' is not a valid party id hint`);
     const topos = opts.synchronizerAlias !== undefined
       ? [p.connections[opts.synchronizerAlias]].filter((c) => c?.connected).map((c) => this.topologyOf(c!.sequencer)).filter((t): t is SynchronizerTopology => t !== null)
@@ -105,14 +112,30 @@ export class Env {
       throw new CantonError('PARTY_ALLOCATION_WITHOUT_CONNECTED_SYNCHRONIZER', 9, `The participant ${p.uid} is not connected to any synchronizer${opts.synchronizerAlias ? ` with alias ${opts.synchronizerAlias}` : ''}. Connect the participant to a synchronizer before allocating parties.`);
     }
     const party = `${hint}::${p.namespace}`;
-    if (p.parties[party] || topos.some((t) => t.partyToParticipant[party])) {
-      if (opts.idempotent) return party;
+    if (opts.via === 'ledger-api' && (p.parties[party] || topos.some((t) => t.partyToParticipant[party]))) {
       // ApiPartyManagementService rewrites ALREADY_EXISTS to INVALID_ARGUMENT (FACTS §4).
       throw new CantonError('INVALID_ARGUMENT', 8, `The submitted request has invalid arguments: Party already exists: party ${party} is already allocated on this node`);
     }
-    for (const t of topos) t.partyToParticipant[party] = { party, threshold: 1, participants: [{ participantUid: p.uid, permission: 'Submission', onboarding: false }], serial: 1 };
-    p.parties[party] = { party, annotations: opts.annotations ?? {}, resourceVersion: 0, identityProviderId: opts.identityProviderId ?? '' };
-    p.offset += 1; // topology events take an offset
+    for (const t of topos) {
+      proposeP2P(this, p, t, { party, participants: [{ participantUid: p.uid, permission: 'Submission', onboarding: false }], threshold: 1, serial: (t.partyToParticipant[party]?.serial ?? 0) + 1, mustFullyAuthorize: true });
+    }
+    p.parties[party] ??= { party, annotations: opts.annotations ?? {}, resourceVersion: 0, identityProviderId: opts.identityProviderId ?? '' };
+    return party;
+  }
+
+  /**
+   * An external party (its keys outside Canton, in its own namespace) hosted on `p` with Confirmation.
+   * Test hook only: Canton's console method is `private[canton]`, real clients go through
+   * /v2/parties/external/*, which the emulator does not implement.
+   */
+  allocateExternalParty(p: ParticipantDoc, hint: string): string {
+    const topo = this.connectedTopologies(p)[0];
+    if (!topo) throw new CantonError('PARTY_ALLOCATION_WITHOUT_CONNECTED_SYNCHRONIZER', 9, `The participant ${p.uid} is not connected to any synchronizer.`);
+    const key = newFingerprint();
+    const party = `${hint}::${key}`;
+    const mapping = { party, threshold: 1, participants: [{ participantUid: p.uid, permission: 'Confirmation' as Permission, onboarding: false }], serial: 1, signedBy: [key, p.namespace], signingKeys: [key] };
+    topo.partyToParticipant[party] = mapping;
+    p.offset += 1;
     return party;
   }
 
@@ -164,11 +187,7 @@ export class Env {
   create(p: ParticipantDoc, templateId: string, createArguments: unknown, actAs: string[]): { contract: Contract; updateId: string; offset: number } {
     const topo = this.connectedTopologies(p)[0];
     if (!topo) throw new CantonError('NO_SYNCHRONIZER_FOR_SUBMISSION', 9, `No valid synchronizer for submission: participant ${p.uid} is not connected to any synchronizer`);
-    const hosted = this.hostedParties(p);
-    for (const a of actAs) {
-      const perm = hosted.get(a);
-      if (perm !== 'Submission') throw new CantonError('NO_SYNCHRONIZER_FOR_SUBMISSION', 9, `No valid synchronizer for submission: the party ${a} is not hosted with submission permission on ${p.uid}`);
-    }
+    this.checkSubmitters(p, actAs);
     const parties = new Set<string>();
     collectParties(createArguments, parties);
     const signatories = actAs.filter((a) => parties.has(a) || parties.size === 0);
@@ -211,6 +230,29 @@ export class Env {
       logUpdate(q, [{ kind: 'exercised', contract: c, choice, choiceArgument, actingParties, consuming: false }], c.synchronizerId);
     }
     return p.offset;
+  }
+
+  /**
+   * Synchronizer routing for a submission (AdmissibleSynchronizersComputation.forParties, release-line-3.4):
+   * every actAs party must be known on a connected synchronizer, and hosted on this participant with
+   * Submission and threshold 1, else NO_SYNCHRONIZER_ON_WHICH_ALL_SUBMITTERS_CAN_SUBMIT
+   * (TransactionRoutingError.scala: NotAllowed for one submitter, NoSuitableSynchronizer for several).
+   */
+  checkSubmitters(p: ParticipantDoc, actAs: string[]): void {
+    const topos = this.connectedTopologies(p);
+    const known = new Set(topos.flatMap((t) => Object.keys(t.partyToParticipant)));
+    const unknown = actAs.filter((a) => !known.has(a));
+    if (unknown.length > 0) {
+      throw new CantonError('UNKNOWN_SUBMITTERS', 11, 'The participant is not connected to any synchronizer where the given submitters are known.', { unknownSubmitters: unknown.join(', ') });
+    }
+    const suitable = topos.some((t) => actAs.every((a) => {
+      const m = t.partyToParticipant[a];
+      const h = m?.participants.find((x) => x.participantUid === p.uid);
+      return m !== undefined && h !== undefined && h.permission === 'Submission' && m.threshold === 1;
+    }));
+    if (suitable) return;
+    if (actAs.length === 1) throw new CantonError('NO_SYNCHRONIZER_ON_WHICH_ALL_SUBMITTERS_CAN_SUBMIT', 11, 'This participant cannot submit as the given submitter on any connected synchronizer', { unknownSubmitter: actAs[0]! });
+    throw new CantonError('NO_SYNCHRONIZER_ON_WHICH_ALL_SUBMITTERS_CAN_SUBMIT', 11, 'Not connected to a synchronizer on which this participant can submit for all submitters', { unknownSubmitters: actAs.join(', ') });
   }
 
   /** Active contracts visible to `parties` (undefined = any party) on participant `p`. */

@@ -17,6 +17,11 @@ export const faults = {
   consoleLog: env.CANTON_EMULATOR_CONSOLE_LOG || undefined,
   wsDropAfterMs: num(env.CANTON_EMULATOR_WS_DROP_AFTER_MS),
   wsRefuse: env.CANTON_EMULATOR_WS_REFUSE === '1',
+  startLog: env.CANTON_EMULATOR_START_LOG || undefined,
+  /** A marker file path: the first ACS import (half done) SIGKILLs the daemon and writes the marker. */
+  killDuringImport: env.CANTON_EMULATOR_KILL_DURING_IMPORT || undefined,
+  /** A marker file path: the first ACS export writes a corrupt file (in the console process) and the marker. */
+  corruptExport: env.CANTON_EMULATOR_CORRUPT_EXPORT || undefined,
 };
 
 // mulberry32: tiny, seedable, good enough to make "20 % of requests fail" deterministic in tests.
@@ -42,6 +47,8 @@ export function recordRequest(node: string, method: string, path: string, status
 
 /** argv plus env-var *names* (values may hold secrets) plus -D property names moved into JAVA_OPTS. */
 export function recordArgv(argv: string[]): void {
+  // One line per start of bin/canton (a JVM start of the real thing): benches count them.
+  if (faults.startLog) { try { appendFileSync(faults.startLog, JSON.stringify({ ts: new Date().toISOString(), command: argv[0] ?? '' }) + '\n'); } catch { /* ignore */ } }
   if (!faults.argvLog) return;
   const jvmProps = (env.JAVA_OPTS ?? '').split(/\s+/).filter((s) => s.startsWith('-D')).map((s) => s.slice(2).split('=')[0]);
   try {

@@ -12,6 +12,7 @@ import { CantonError, err } from './errors.js';
 import { faults, random, recordRequest } from './faults.js';
 import type { ParticipantDoc, RightJson, UserRec } from './state.js';
 import { attachUpdatesWebSocket, checkDuplicate, listUpdates, recordCompletion, withSubmission, type Reader } from './updates.js';
+import { historyRoutes } from './jsonapi-history.js';
 
 type S = v3_4.components['schemas'];
 type Actor = { unrestricted: true } | { unrestricted: false; user: UserRec | null; admin: boolean; actAs: Set<string>; readAs: Set<string>; readAny: boolean };
@@ -68,6 +69,7 @@ function page<T>(items: T[], key: (t: T) => string, q: URLSearchParams, max: num
 function routes(env: Env): Array<[RegExp, Record<string, Handler>]> {
   const save = () => env.save();
   return [
+    ...(historyRoutes(env) as unknown as Array<[RegExp, Record<string, Handler>]>),
     [/^\/v2\/version$/, { GET: () => [200, {
       version: VERSION,
       features: {
@@ -96,7 +98,7 @@ function routes(env: Env): Array<[RegExp, Record<string, Handler>]> {
         const hint = b.partyIdHint && b.partyIdHint !== '' ? b.partyIdHint : `party-${crypto.randomUUID()}`;
         const alias = b.synchronizerId ? Object.values(r.p.connections).find((c) => c.synchronizerId === b.synchronizerId || b.synchronizerId!.startsWith(c.synchronizerId))?.alias : undefined;
         if (b.synchronizerId && !alias) throw new CantonError('SYNCHRONIZER_NOT_FOUND', 11, `Synchronizer ${b.synchronizerId} is not connected`);
-        const party = env.allocateParty(r.p, hint, { synchronizerAlias: alias, annotations: b.localMetadata?.annotations, identityProviderId: b.identityProviderId, idempotent: false });
+        const party = env.allocateParty(r.p, hint, { synchronizerAlias: alias, annotations: b.localMetadata?.annotations, identityProviderId: b.identityProviderId, via: 'ledger-api' });
         if (b.userId) env.grant(env.user(r.p, b.userId), [{ kind: { CanActAs: { value: { party } } } }]);
         await save();
         return [200, { partyDetails: { party, isLocal: true, localMetadata: { resourceVersion: '0', annotations: b.localMetadata?.annotations ?? {} }, identityProviderId: b.identityProviderId ?? '' } } satisfies S['AllocatePartyResponse']];

@@ -7,6 +7,7 @@ import { PROTOCOL_VERSION } from './env.js';
 import { CantonError } from './errors.js';
 import { recordConsoleOp } from './faults.js';
 import type { RightJson, UserRec } from './state.js';
+import { PARTY_OPS, PARTY_READ_ONLY } from './ops-party.js';
 
 type A = Record<string, unknown>;
 type Op = (env: Env, node: string, a: A) => unknown;
@@ -88,8 +89,8 @@ export const OPS: Record<string, Op> = {
     return c.synchronizerId;
   },
 
-  // Canton's parties.enable on an existing party is treated as a no-op returning the party (documented).
-  'participant.parties.enable': (env, node, a) => env.allocateParty(env.participant(node), s(a.name), { synchronizerAlias: a.synchronizer === undefined || a.synchronizer === null ? undefined : s(a.synchronizer), idempotent: true }),
+  // On an existing name this fails with TOPOLOGY_MAPPING_ALREADY_EXISTS, as in Canton (env.allocateParty).
+  'participant.parties.enable': (env, node, a) => env.allocateParty(env.participant(node), s(a.name), { synchronizerAlias: a.synchronizer === undefined || a.synchronizer === null ? undefined : s(a.synchronizer), via: 'console' }),
   'participant.parties.list': (env, node, a) => {
     const p = env.participant(node);
     const out: A[] = [];
@@ -124,10 +125,11 @@ export const OPS: Record<string, Op> = {
   'participant.pruning.get_schedule': (env, node) => env.participant(node).pruning.schedule,
   'participant.pruning.set_schedule': (env, node, a) => { env.participant(node).pruning.schedule = { cron: s(a.cron), maxDurationMs: Number(a.maxDuration), retentionMs: Number(a.retention) }; return null; },
   'participant.pruning.clear_schedule': (env, node) => { env.participant(node).pruning.schedule = null; return null; },
+  ...PARTY_OPS,
 };
 
 /** Ops that only read state; everything else is persisted after it ran. */
-export const READ_ONLY = new Set(['health.status', 'id', 'participant.active', 'participant.is_connected', 'participant.is_registered', 'participant.list_connected', 'participant.list_registered', 'participant.id_of', 'participant.parties.list', 'participant.dars.list', 'participant.ledger_end', 'participant.users.get', 'participant.users.list', 'participant.users.rights.list', 'participant.pruning.get_schedule']);
+export const READ_ONLY = new Set(['health.status', 'id', 'participant.active', 'participant.is_connected', 'participant.is_registered', 'participant.list_connected', 'participant.list_registered', 'participant.id_of', 'participant.parties.list', 'participant.dars.list', 'participant.ledger_end', 'participant.users.get', 'participant.users.list', 'participant.users.rights.list', 'participant.pruning.get_schedule', ...PARTY_READ_ONLY]);
 
 export async function runOp(env: Env, node: string, op: string, args: A): Promise<unknown> {
   const f = OPS[op];

@@ -39,13 +39,19 @@ export interface ParticipantDoc {
   acsExports: AcsTransfer[]; acsImports: AcsTransfer[];
 }
 export interface HostingParticipant { participantUid: string; permission: Permission; onboarding: boolean }
-export interface PartyToParticipant { party: string; threshold: number; participants: HostingParticipant[]; serial: number }
+/**
+ * An effective PartyToParticipant mapping (or, in `p2pProposals`, a proposal of one): `signedBy` holds the
+ * namespaces whose keys signed it; `signingKeys` is set for an external party (its keys live outside Canton).
+ */
+export interface PartyToParticipant { party: string; threshold: number; participants: HostingParticipant[]; serial: number; signedBy?: string[]; signingKeys?: string[] }
 export interface SynchronizerTopology {
   name: string; synchronizerId: string; physicalId: string; protocolVersion: number;
   sequencers: string[]; mediators: string[]; owners: string[]; threshold: number;
   partyToParticipant: Record<string, PartyToParticipant>;
   decentralizedNamespaces: Record<string, { owners: string[]; threshold: number; serial: number }>;
   vettedPackages: Record<string, string[]>; // participant uid -> package ids
+  /** Proposals not yet fully authorized, by party (see topology.ts). Absent in documents written before. */
+  p2pProposals?: Record<string, PartyToParticipant[]>;
 }
 export interface SequencerDoc { kind: 'sequencer'; name: string; namespace: string; uid: string; synchronizer: SynchronizerTopology | null }
 export interface MediatorDoc { kind: 'mediator'; name: string; namespace: string; uid: string; synchronizerId: string | null }

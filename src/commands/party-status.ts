@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import type { CommandContext } from '../context.js';
+import { loadProject } from '../config/load.js';
+import { didYouMean } from '../config/suggest.js';
+import { ExitCode, UserError } from '../errors.js';
+import { readState } from '../state/state.js';
+import { createPartyIO, resolveParty } from '../party/io.js';
+import { partyRuns, REPLICATION_DIR } from '../party/runs.js';
+import { formatPartyStatus, partyStatus } from '../party/status.js';
+
+export async function run(ctx: CommandContext, opts: { templates?: string }, partyArg?: string): Promise<number> {
+  const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const state = await readState(topology.stateDir);
+  let parties = topology.parties.map((p) => resolveParty(topology, state, p.name));
+  if (partyArg !== undefined) {
+    const one = resolveParty(topology, state, partyArg);
+    if (!one.id) {
+      const known = topology.parties.map((p) => p.name);
+      throw new UserError(`unknown party "${partyArg}"`, { where: 'PARTY', hint: [didYouMean(partyArg, known), `parties in canton-mpc.yaml: ${known.join(', ') || '(none)'}`].filter(Boolean).join('; ') });
+    }
+    parties = [one];
+  }
+  const io = createPartyIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir: join(topology.stateDir, REPLICATION_DIR, 'status'), templatesDir: opts.templates });
+  const anchor = topology.participants[0]!.name;
+  const obs = await io.observe(parties.map((p) => p.id), anchor);
+  const rows = [];
+  for (const p of parties) {
+    const hosts = (obs.parties[p.id]?.mapping?.hosts ?? []).map((h) => h.name ?? `(outside this project) ${h.uid}`);
+    rows.push(partyStatus(p, obs, await io.history(p.id, hosts), await partyRuns(topology, p.name ?? p.id)));
+  }
+  ctx.output.result(formatPartyStatus(rows, ctx.output.style), { ok: true, synchronizerId: obs.synchronizerId, parties: rows, consoleRuns: io.consoleRuns });
+  return ExitCode.OK;
+}

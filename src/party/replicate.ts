@@ -1,0 +1,132 @@
+/**
+ * `party replicate`, Workflow 1 (simple party replication), as a Plan on the src/plan/ runner:
+ *
+ *   preflight                 one read-only console run + the Ledger API history check; every refusal
+ *   vet-packages              ┐
+ *   propose-party-side        │ one console run for all pending steps, each reporting its own line, so
+ *   propose-participant-side  │ the journal records each step as it finishes
+ *   await-effective           ┘
+ *
+ * Two JVM starts at most. Each step's `needed` is what the preflight observed, so a re-run after a crash
+ * proposes only what is not there yet (a second identical proposal after the mapping became effective
+ * is TOPOLOGY_MAPPING_ALREADY_EXISTS in Canton).
+ */
+import { RemoteError } from '../errors.js';
+import type { ConsoleRunResult, ConsoleStep } from '../canton/console.js';
+import type { Plan } from '../plan/types.js';
+import { assessReplication, type Assessment, type ReplicateRequest } from './assess.js';
+import { renderReplicateScript, type ReplicateStepId } from './scripts.js';
+import type { History, Observation } from './types.js';
+
+export const REPLICATE_STEP_IDS = ['preflight', 'vet-packages', 'propose-party-side', 'propose-participant-side', 'await-effective'] as const;
+/** How long the script waits for vetting and for the mapping to become effective. */
+export const REPLICATE_WAIT_SECONDS = 120;
+
+/** The I/O Workflow 1 needs; src/party/io.ts implements it, tests pass fakes. */
+export interface PartyIO {
+  observe(partyIds: string[], anchor: string): Promise<Observation>;
+  history(partyId: string, hosts: string[]): Promise<History>;
+  runScript(name: string, script: string, onStep: (s: ConsoleStep) => void, onSpawn: (pid: number) => void): Promise<ConsoleRunResult>;
+  /** Configured DAR files that exist now. */
+  darFiles: string[];
+  projectDir: string;
+  alias: string;
+  templatesDir?: string;
+}
+
+const TITLES: Record<(typeof REPLICATE_STEP_IDS)[number], string> = {
+  preflight: 'observe both participants, the mapping and the party history; decide the workflow',
+  'vet-packages': 'vet every package the party uses on the target, and check it took effect',
+  'propose-party-side': 'propose the hosting on the source (party side)',
+  'propose-participant-side': 'propose the same hosting on the target (participant side)',
+  'await-effective': 'wait until the mapping is effective (is_known)',
+};
+
+export class ReplicationRun {
+  observation?: Observation;
+  history?: History;
+  assessment?: Assessment;
+  /** The running console, for the test kill hook. */
+  consolePid?: number;
+  private readonly results = new Map<string, Record<string, unknown>>();
+  private readonly waiters = new Map<string, { resolve: () => void; reject: (e: unknown) => void }>();
+  private batch?: Promise<void>;
+  private batchError?: unknown;
+  private batchDone = false;
+
+  constructor(
+    readonly req: ReplicateRequest,
+    readonly io: PartyIO,
+    /** An observation the caller already made (to choose the workflow): the first preflight uses it. */
+    private pre?: { observation: Observation; history: History },
+  ) {}
+
+  /** Observe and decide (the preflight). Throws the refusal, if any, before anything changes. */
+  async assess(): Promise<Assessment> {
+    const obs = this.pre?.observation ?? (await this.io.observe([this.req.partyId], this.req.source));
+    this.observation = obs;
+    const hosts = (obs.parties[this.req.partyId]?.mapping?.hosts ?? []).map((h) => h.name ?? `(outside this project) ${h.uid}`);
+    this.history = this.pre?.history ?? (await this.io.history(this.req.partyId, hosts));
+    this.pre = undefined;
+    this.assessment = assessReplication(this.req, obs, this.history, { darFiles: this.io.darFiles.length });
+    return this.assessment;
+  }
+
+  pending(id: string): boolean {
+    return this.assessment !== undefined && (this.assessment.pending as string[]).includes(id);
+  }
+
+  /** Resolves when the batch script reports `id` done; the first call starts the script. */
+  step(id: ReplicateStepId): Promise<void> {
+    if (this.results.has(id)) return Promise.resolve();
+    if (this.batchDone) return Promise.reject(this.batchError ?? new RemoteError(`the console script ended without reporting ${id}`));
+    const waiting = new Promise<void>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
+    this.batch ??= this.startBatch();
+    return waiting;
+  }
+
+  private startBatch(): Promise<void> {
+    const a = this.assessment!;
+    const script = renderReplicateScript({
+      projectDir: this.io.projectDir,
+      templatesDir: this.io.templatesDir,
+      alias: this.io.alias,
+      partyId: this.req.partyId,
+      source: this.req.source,
+      target: this.req.target,
+      permission: this.req.permission,
+      steps: a.pending,
+      dars: a.pending.includes('vet-packages') ? this.io.darFiles : [],
+      packages: a.missingPackages,
+      ...(this.req.threshold !== undefined ? { threshold: a.threshold, hosts: a.hosts } : {}),
+      waitSeconds: REPLICATE_WAIT_SECONDS,
+    });
+    const onStep = (s: ConsoleStep) => {
+      this.results.set(s.id, s.data);
+      this.waiters.get(s.id)?.resolve();
+    };
+    return this.io.runScript('party-replicate.canton', script, onStep, (pid) => (this.consolePid = pid)).then(
+      () => this.settle(undefined),
+      (e: unknown) => this.settle(e),
+    );
+  }
+
+  private settle(e: unknown): void {
+    this.batchDone = true;
+    this.batchError = e;
+    this.consolePid = undefined;
+    for (const [id, w] of this.waiters) if (!this.results.has(id)) w.reject(e ?? new RemoteError(`the console script ended without reporting ${id}`));
+  }
+
+  result(id: string): Record<string, unknown> | undefined {
+    return this.results.get(id);
+  }
+}
+
+export function buildReplicatePlan(): Plan<ReplicationRun> {
+  return REPLICATE_STEP_IDS.map((id) =>
+    id === 'preflight'
+      ? { id, title: TITLES[id], needed: () => true, apply: async (r: ReplicationRun) => void (await r.assess()) }
+      : { id, title: TITLES[id], needed: (r: ReplicationRun) => r.pending(id), apply: (r: ReplicationRun) => r.step(id) },
+  );
+}

@@ -1,0 +1,50 @@
+/**
+ * Restoring a participant's database from a backup canton-mpc took before an ACS import (step 9 of
+ * Workflow 2). All nodes run in one Canton daemon, so that means stopping it, pg_restore, and starting
+ * it again with `up` (its bootstrap is idempotent; the target stays disconnected, manualConnect set).
+ * Only a backup whose import never completed may be restored: after a completed replication the same
+ * backup would fork the ledger silently (the runbook's warning).
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { CommandContext } from '../context.js';
+import type { Topology } from '../config/types.js';
+import { ExitCode, UserError } from '../errors.js';
+import { openJournal } from '../plan/journal.js';
+import { stopProcessGroup } from '../state/pids.js';
+import type { State } from '../state/state.js';
+import { createOfflineIO } from './io.js';
+
+export interface BackupRef {
+  path: string;
+  sha256: string;
+  database: string;
+}
+
+export async function restoreTargetBackup(
+  ctx: CommandContext,
+  topology: Topology,
+  state: State | undefined,
+  target: string,
+  dir: string,
+  backup: BackupRef,
+  lock: { unlock: () => void; relock: () => void },
+): Promise<void> {
+  const out = ctx.output;
+  out.info('all nodes run in one Canton daemon: stopping it, running pg_restore, then starting it again (the bootstrap is idempotent)');
+  await stopProcessGroup(state?.canton, { graceMs: 10_000 });
+  const io = createOfflineIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir }, target, ctx.env);
+  await io.restoreTarget(backup);
+  const journal = await openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
+  journal.record('restore-backup', 'note', undefined, { from: backup.path, sha256: backup.sha256 });
+  const quiet = Object.assign(Object.create(ctx.output) as typeof ctx.output, { result() {} });
+  // `up` takes the project lock itself.
+  lock.unlock();
+  let code: number;
+  try {
+    code = await (await import('../commands/up.js')).run({ ...ctx, output: quiet }, {});
+  } finally {
+    lock.relock();
+  }
+  if (code !== ExitCode.OK) throw new UserError(`canton-mpc up did not bring the topology back after the restore (exit ${code})`, { hint: 'Run `canton-mpc up`, then the same command again.' });
+}
