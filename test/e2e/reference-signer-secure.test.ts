@@ -69,9 +69,16 @@ describe('reference signer under security: jwt+mtls', () => {
     await waitUntil(async () => readFileSync(tokenFile, 'utf8') !== firstToken, 15_000, 'a refreshed token');
     cids.push(await ledger.create(issuer, 'secure-2'));
     await waitUntil(async () => { const m = await ledger.claims(issuer); return cids.every((c) => m.get(c) === 1) && m; }, 20_000, 'both claims');
+    // Past the expiry of the token its WebSocket was opened with: Canton ends the stream with
+    // ACCESS_TOKEN_EXPIRED at the next element; the signer reconnects with the current token.
+    const firstExpMs = (JSON.parse(Buffer.from(firstToken.trim().split('.')[1]!, 'base64url').toString('utf8')) as { exp: number }).exp * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(0, firstExpMs - Date.now()) + 300));
+    cids.push(await ledger.create(issuer, 'secure-3'));
+    await waitUntil(async () => { const m = await ledger.claims(issuer); return cids.every((c) => m.get(c) === 1) && m; }, 20_000, 'three claims');
     await new Promise((r) => setTimeout(r, 1_000));
-    expect([...(await ledger.claims(issuer)).values()]).toEqual([1, 1]);
+    expect([...(await ledger.claims(issuer)).values()]).toEqual([1, 1, 1]);
     const log = readFileSync(join(p.stateDir, 'logs', 'signer.log'), 'utf8');
+    expect(log).toMatch(/stream-error mode=websocket error=.*ACCESS_TOKEN_EXPIRED/);
     expect(log).not.toMatch(/fatal/);
     expect(log).not.toContain(firstToken.trim());
   });

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import type { AuthServiceCfg, NodeCfg } from './config.js';
 import { err } from './errors.js';
 
-export interface TokenInfo { userId: string; privileged: boolean }
+/** `validUntilMs`: the token's `exp` plus the leeway; ongoing streams end there (UserBasedOngoingAuthorization.scala). */
+export interface TokenInfo { userId: string; privileged: boolean; validUntilMs?: number }
 export type Verifier = (authorization: string | undefined) => Promise<TokenInfo>;
 
 export async function makeVerifier(n: NodeCfg, participantUid: () => string): Promise<Verifier | undefined> {
@@ -44,10 +45,10 @@ export async function makeVerifier(n: NodeCfg, participantUid: () => string): Pr
           : scopes.includes('daml_ledger_api') || aud.includes(`https://daml.com/jwt/aud/participant/${participantUid()}`);
       if (!ok) throw err.unauthenticated('token audience/scope does not match this participant');
       if (typeof payload.sub !== 'string' || payload.sub === '') {
-        if (k.svc.privileged) return { userId: '', privileged: true };
+        if (k.svc.privileged) return { userId: '', privileged: true, validUntilMs: payload.exp * 1000 + n.leewayMs };
         throw err.unauthenticated('token has no sub (user id) claim');
       }
-      return { userId: payload.sub, privileged: k.svc.privileged };
+      return { userId: payload.sub, privileged: k.svc.privileged, validUntilMs: payload.exp * 1000 + n.leewayMs };
     }
     throw err.unauthenticated(lastWhy);
   };

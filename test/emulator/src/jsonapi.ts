@@ -313,7 +313,12 @@ export function jsonApiServer(env: Env, n: NodeCfg, verify: Verifier | undefined
   const server = tls ? createHttpsServer(tls, (req, res) => { void handle(req, res); }) : createServer((req, res) => { void handle(req, res); });
   attachUpdatesWebSocket(server, {
     node: n.name, pathPrefix: prefix, participant: () => env.participant(n.name),
-    authenticate: async (authorization) => (verify ? readerOf(actorFor(env, env.participant(n.name), await verify(authorization))) : undefined),
+    authenticate: async (authorization) => {
+      if (!verify) return undefined;
+      const info = await verify(authorization);
+      const reader = readerOf(actorFor(env, env.participant(n.name), info));
+      return reader && { ...reader, validUntilMs: info.validUntilMs };
+    },
   });
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://x');

@@ -75,7 +75,7 @@ export function recordCompletion(p: ParticipantDoc, userId: string, commandId: s
 }
 
 // ---------------------------------------------------------------- filtering and rendering
-export interface Reader { readAny: boolean; canRead(party: string): boolean }
+export interface Reader { readAny: boolean; canRead(party: string): boolean; /** end of the token's validity (exp + leeway) */ validUntilMs?: number }
 interface Format { shape: 'ACS_DELTA' | 'LEDGER_EFFECTS'; parties: string[] | undefined; templates: Map<string, string[] | undefined> }
 
 const normTemplate = (t: string): string => t.replace(/^#/, '');
@@ -268,7 +268,15 @@ function serveUpdates(ws: WebSocket, ctx: WsContext, reader: Reader | undefined)
         let checkpointed = begin;
         while (!closed) {
           const upTo = end ?? p.offset;
-          for (const u of updatesIn(p, seen, upTo, format)) send(u);
+          for (const u of updatesIn(p, seen, upTo, format)) {
+            // Canton checks the claims' expiry before each element of an ongoing stream and ends the
+            // stream with ACCESS_TOKEN_EXPIRED (UserBasedOngoingAuthorization.scala checkClaimsExpiry,
+            // no grace period by default; AuthorizationChecksErrors.scala, category 2).
+            if (reader?.validUntilMs !== undefined && Date.now() > reader.validUntilMs) {
+              throw new CantonError('ACCESS_TOKEN_EXPIRED', 2, `Claims were valid until ${new Date(reader.validUntilMs).toISOString()}, current time is ${new Date().toISOString()}`);
+            }
+            send(u);
+          }
           seen = upTo;
           if (end !== undefined) { ws.close(1000); return; }
           // Tail: idle at the ledger end, tell the client how far it is (an offset checkpoint), then wait.
