@@ -137,7 +137,7 @@ export async function checkCantonRelease(topology: Topology, deps: Pick<DoctorDe
         status: 'warn',
         required: false,
         detail: `Canton ${v} is not installed; \`up\` will download it (~291 MB)`,
-        fix: `pin canton.sha256 in canton-mpc.yaml, or: canton-mpc canton install ${v} --sha256 <hex>   (offline: --file <tarball>; see canton list)`,
+        fix: `up verifies it against the publisher's digest (GitHub's releases API) unless canton.sha256 pins one; offline or with CANTON_MPC_MIRROR pin it: canton-mpc canton install ${v} --file <tarball> --sha256 <hex>   (see canton list)`,
         data: { version: v },
       };
 }

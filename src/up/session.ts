@@ -204,7 +204,7 @@ export class UpSession implements UpActions {
   async ensureCanton(): Promise<void> {
     const r = await M.install.ensureCantonRelease({
       version: this.topology.canton.version,
-      sha256: this.topology.canton.sha256,
+      configSha256: this.topology.canton.sha256,
       env: this.ctx.env,
       // `up --json` prints one JSON document: the installer's NDJSON progress events stay out of it.
       output: { ...this.ctx.output, event() {} },
