@@ -3,6 +3,7 @@ import { ExitCode, InternalError, isCantonMpcError, UserError } from './errors.j
 import type { CommandContext } from './context.js';
 import { createOutput, type Output } from './ui/output.js';
 import { redact } from './ui/redact.js';
+import { reportedErrors } from './ui/events.js';
 import { createProcessRunner } from './system/process.js';
 import { VERSION } from './version.js';
 
@@ -100,6 +101,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--timeout <duration>', 'readiness deadline, e.g. 90s, 5m', '5m')
     .option('--dry-run', 'print the plan and do nothing')
     .option('--java-home <dir>', 'JDK to run Canton with (21 preferred; 17 or newer)')
+    .option('--events <file>', 'also write the NDJSON progress events to this file')
     .action(lazy('up'));
 
   program
@@ -172,7 +174,8 @@ function printError(e: unknown): number {
   const out = output;
   const json = out?.json ?? process.argv.includes('--json');
   if (isCantonMpcError(e)) {
-    if (json) {
+    // A streaming command already ended its NDJSON with this error as its `result` line.
+    if (json && !reportedErrors.has(e)) {
       process.stdout.write(
         `${redact(JSON.stringify({ ok: false, error: { kind: e.kind, message: e.message, where: e.where, hint: e.hint, exitCode: e.exitCode, ...(e.data ? { data: e.data } : {}) } }, null, 2))}\n`,
       );
@@ -185,7 +188,7 @@ function printError(e: unknown): number {
     return e.exitCode;
   }
   const err = e instanceof Error ? e : new InternalError(String(e));
-  if (json) process.stdout.write(`${redact(JSON.stringify({ ok: false, error: { kind: 'internal', message: err.message, exitCode: ExitCode.INTERNAL } }))}\n`);
+  if (json && !reportedErrors.has(err)) process.stdout.write(`${redact(JSON.stringify({ ok: false, error: { kind: 'internal', message: err.message, exitCode: ExitCode.INTERNAL } }))}\n`);
   process.stderr.write(
     redact(
       `internal error: ${err.message}\n${out?.verbose ? `${err.stack}\n` : '  (run with --verbose for the stack trace)\n'}  This is a bug in canton-mpc ${VERSION}; please report it with the command you ran.\n`,

@@ -206,8 +206,8 @@ export class UpSession implements UpActions {
       version: this.topology.canton.version,
       configSha256: this.topology.canton.sha256,
       env: this.ctx.env,
-      // `up --json` prints one JSON document: the installer's NDJSON progress events stay out of it.
-      output: { ...this.ctx.output, event() {} },
+      // `up`'s output turns the installer's retry/verified events into its own event stream.
+      output: this.ctx.output,
       signal: this.ctx.signal,
     });
     this.cantonHome = r.home;
@@ -374,7 +374,10 @@ export class UpSession implements UpActions {
           sleep: (ms, signal) => sleep(ms, undefined, { signal }),
           now: Date.now,
         },
-        { timeoutMs: this.opts.timeoutMs, signal: this.ctx.signal, onStage: (s, d) => progress.update(`Canton: ${M.readiness.STAGE_TITLES[s]}${d ? ` (${d})` : ''}`) },
+        { timeoutMs: this.opts.timeoutMs, signal: this.ctx.signal, onStage: (s, d) => {
+          progress.update(`Canton: ${M.readiness.STAGE_TITLES[s]}${d ? ` (${d})` : ''}`);
+          this.ctx.output.event({ event: 'stage', stage: s, title: M.readiness.STAGE_TITLES[s], ...(d ? { detail: d } : {}), elapsedMs: Date.now() - started });
+        } },
       );
       progress.succeed(`Canton ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
       this.partyIds = result.partyIds;

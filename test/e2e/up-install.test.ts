@@ -40,8 +40,11 @@ describe('up installs the release itself', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(server.requestsFor(TARBALL)).toHaveLength(1);
     expect(existsSync(join(cache, 'canton', '3.4.11', 'bin', 'canton'))).toBe(true);
-    // One JSON document on stdout, even though the installer streams progress events in --json mode.
-    const out = JSON.parse(r.stdout) as { ok: boolean; steps: Array<{ id: string; status: string }> };
+    // NDJSON progress events on stdout; the last line is the result document.
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((e) => e.event === 'release')).toMatchObject({ version: '3.4.11', sha256: p.release.sha256, checksumSource: 'config' });
+    const out = lines[lines.length - 1] as { event: string; ok: boolean; steps: Array<{ id: string; status: string }> };
+    expect(out.event).toBe('result');
     expect(out.ok).toBe(true);
     expect(out.steps.find((s) => s.id === 'canton-release')?.status).toBe('done');
   });
