@@ -146,6 +146,13 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .description('reissue every node and client certificate from the kept CA (restart to apply)')
     .action(lazy('rotate-certs'));
 
+  program
+    .command('env')
+    .description('endpoints, party ids, users and signer status of the running topology, as variables (for CI)')
+    .addOption(new Option('--format <format>', 'output format (default dotenv; json with --json)').choices(['dotenv', 'json', 'github', 'shell']))
+    .option('--with-tokens', 'include Ledger API tokens (masked with ::add-mask:: in GitHub format)')
+    .action(lazy('env'));
+
   const canton = program.command('canton').description('the Canton release cache');
   canton
     .command('install')
