@@ -153,6 +153,13 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--with-tokens', 'include Ledger API tokens (masked with ::add-mask:: in GitHub format)')
     .action(lazy('env'));
 
+  program
+    .command('diagnostics')
+    .description('one redacted archive of config, rendered files, journal, state, log tails, status, doctor and versions')
+    .option('--out <file>', 'archive path (default canton-mpc-diagnostics-<time>.tar.gz)')
+    .option('--lines <n>', 'last lines of every log to include', '1000')
+    .action(lazy('diagnostics'));
+
   const canton = program.command('canton').description('the Canton release cache');
   canton
     .command('install')
