@@ -3,7 +3,8 @@ import { ExitCode, InternalError, isCantonMpcError, UserError } from './errors.j
 import type { CommandContext } from './context.js';
 import { createOutput, type Output } from './ui/output.js';
 import { redact } from './ui/redact.js';
-import { reportedErrors } from './ui/events.js';
+import { errorDocument, reportedErrors } from './ui/events.js';
+import { decodeCantonText, formatDecoded } from './canton/errors-decode.js';
 import { createProcessRunner } from './system/process.js';
 import { VERSION } from './version.js';
 
@@ -190,13 +191,13 @@ function printError(e: unknown): number {
   if (isCantonMpcError(e)) {
     // A streaming command already ended its NDJSON with this error as its `result` line.
     if (json && !reportedErrors.has(e)) {
-      process.stdout.write(
-        `${redact(JSON.stringify({ ok: false, error: { kind: e.kind, message: e.message, where: e.where, hint: e.hint, exitCode: e.exitCode, ...(e.data ? { data: e.data } : {}) } }, null, 2))}\n`,
-      );
+      process.stdout.write(`${redact(JSON.stringify({ ok: false, error: errorDocument(e) }, null, 2))}\n`);
     }
     const lines = [`error: ${e.message}`];
     if (e.where && !e.message.includes(e.where)) lines.push(`  at: ${e.where}`);
     if (e.hint) lines.push(`  hint: ${e.hint}`);
+    // Canton's own error codes in the message (a log tail, an API answer), with cause and fix.
+    for (const d of decodeCantonText(e.message)) lines.push(`  ${formatDecoded(d)}`);
     if (out?.verbose && e.cause) lines.push(`  cause: ${String((e.cause as Error)?.stack ?? e.cause)}`);
     process.stderr.write(`${redact(lines.join('\n'))}\n`);
     return e.exitCode;

@@ -19,6 +19,8 @@ const ErrorDoc = z.object({
   hint: z.string().optional(),
   exitCode: z.number().int(),
   data: z.record(z.string(), z.unknown()).optional(),
+  /** Canton errors found in the message, decoded (src/canton/errors-decode.ts). */
+  decoded: z.array(z.strictObject({ code: z.string(), cause: z.string(), fix: z.string(), line: z.string() })).optional(),
 });
 
 export const ProgressEvent = z.discriminatedUnion('event', [

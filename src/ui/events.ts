@@ -4,6 +4,7 @@ import { isCantonMpcError, ExitCode, UserError } from '../errors.js';
 import type { Output } from './output.js';
 import { redact } from './redact.js';
 import type { EventName } from './event-schema.js';
+import { decodeCantonText, type Decoded } from '../canton/errors-decode.js';
 
 /** Version of the event schema (./event-schema.ts); every event carries it as `v`. */
 export const EVENTS_VERSION = 1;
@@ -50,9 +51,15 @@ export function createEventSink(opts: { stdout?: NodeJS.WritableStream; file?: s
   };
 }
 
-/** The error as `--json` prints it (cli.ts prints the same shape when no stream is open). */
-export function errorDocument(e: unknown): { kind: string; message: string; where?: string; hint?: string; exitCode: number; data?: Record<string, unknown> } {
-  if (isCantonMpcError(e)) return { kind: e.kind, message: e.message, where: e.where, hint: e.hint, exitCode: e.exitCode, ...(e.data ? { data: e.data } : {}) };
+/**
+ * The error as `--json` prints it (here and in cli.ts), with the Canton errors its message (a log
+ * tail, an API answer) contains, decoded.
+ */
+export function errorDocument(e: unknown): { kind: string; message: string; where?: string; hint?: string; exitCode: number; data?: Record<string, unknown>; decoded?: Decoded[] } {
+  if (isCantonMpcError(e)) {
+    const decoded = decodeCantonText(e.message);
+    return { kind: e.kind, message: e.message, where: e.where, hint: e.hint, exitCode: e.exitCode, ...(e.data ? { data: e.data } : {}), ...(decoded.length ? { decoded } : {}) };
+  }
   return { kind: 'internal', message: e instanceof Error ? e.message : String(e), exitCode: ExitCode.INTERNAL };
 }
 
@@ -95,6 +102,8 @@ export function planEvents(sink: EventSink): {
 
 /** The failing run's last line; marks the error so the top-level catch does not print it twice. */
 export function emitFailure(sink: EventSink, e: unknown): void {
-  sink.emit('result', { ok: false, error: errorDocument(e) });
+  const error = errorDocument(e);
+  for (const d of error.decoded ?? []) sink.emit('canton-error', { ...d });
+  sink.emit('result', { ok: false, error });
   if (e !== null && typeof e === 'object') reportedErrors.add(e);
 }

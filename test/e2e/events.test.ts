@@ -73,10 +73,12 @@ describe('up progress events', () => {
     expect(events[events.length - 1]).toMatchObject({ event: 'result', ok: true });
   }, 120_000);
 
-  it('an up that fails in readiness: step-failed for readiness, the failing stage, and a result line with the error', async () => {
+  it('an up that fails in readiness: step-failed for readiness, the failing stage, the decoded Canton error, and a result line with the error', async () => {
     const p = await makeProject();
     projects.push(p);
-    const r = await p.run(['up', '--json', '--timeout', '60s'], { env: { CANTON_EMULATOR_FAIL_BOOTSTRAP: 'boom' } });
+    // The bootstrap fails the way a console command refused by a node reports it (GrpcError.scala).
+    const refused = 'GrpcRequestRefusedByServer: ALREADY_EXISTS/TOPOLOGY_MAPPING_ALREADY_EXISTS(10,a1b2c3d4): A matching topology mapping authorized with the same keys already exists in this state';
+    const r = await p.run(['up', '--json', '--timeout', '60s'], { env: { CANTON_EMULATOR_FAIL_BOOTSTRAP: refused } });
     expect(r.exitCode).toBe(5);
     const events = parseStream(r.stdout);
     const last = events[events.length - 1] as Record<string, any>;
@@ -84,8 +86,12 @@ describe('up progress events', () => {
     expect(events.find((e) => e.event === 'step-failed')).toMatchObject({ step: 'readiness' });
     const stages = events.filter((e) => e.event === 'stage').map((e) => (e as { stage: string }).stage);
     expect(stages[stages.length - 1]).toBe('ports-file');
-    // The human error still goes to stderr; stdout stays pure NDJSON.
+    const decoded = events.filter((e) => e.event === 'canton-error');
+    expect(decoded.map((e) => (e as { code: string }).code)).toEqual(['TOPOLOGY_MAPPING_ALREADY_EXISTS']);
+    expect(last.error.decoded[0]).toMatchObject({ code: 'TOPOLOGY_MAPPING_ALREADY_EXISTS', fix: expect.stringContaining('nothing to do') });
+    // The human error still goes to stderr, with the decoded line; stdout stays pure NDJSON.
     expect(r.stderr).toMatch(/exit 3: the bootstrap script failed/);
+    expect(r.stderr).toMatch(/Canton TOPOLOGY_MAPPING_ALREADY_EXISTS: the topology change is already in effect/);
   }, 120_000);
 });
 
