@@ -161,6 +161,13 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--lines <n>', 'last lines of every log to include', '1000')
     .action(lazy('diagnostics'));
 
+  const metrics = program.command('metrics').description('Prometheus metrics of the Canton process');
+  metrics
+    .command('scrape-config')
+    .description('print a Prometheus scrape_configs block for this project')
+    .option('--job <name>', 'job_name in the block', 'canton-mpc')
+    .action(lazy('metrics-scrape-config'));
+
   const canton = program.command('canton').description('the Canton release cache');
   canton
     .command('install')

@@ -20,8 +20,8 @@ export interface EnvInputs {
   caFile?: string;
   /** user id → token; only passed with --with-tokens. */
   tokens?: Record<string, string>;
-  /** node name → Prometheus scrape URL (metrics enabled). */
-  metrics?: Record<string, string>;
+  /** The Prometheus scrape URL (metrics enabled): one for the whole Canton process. */
+  metricsUrl?: string;
 }
 
 /** `participant1` → `PARTICIPANT1`, `issuer-user` → `ISSUER_USER`: names usable as variable names. */
@@ -51,7 +51,6 @@ export function environmentFor(i: EnvInputs): EnvVar[] {
     if (n.ports.json) add(`${N}_JSON_API`, `http://${host}:${n.ports.json}`);
     if (n.ports.public) add(`${N}_PUBLIC_API`, `${host}:${n.ports.public}`);
     if (n.ports.admin) add(`${N}_ADMIN_API`, `${host}:${n.ports.admin}`);
-    if (i.metrics?.[n.name]) add(`${N}_METRICS_URL`, i.metrics[n.name]);
   }
   for (const [name, p] of Object.entries(s.parties)) {
     add(`CANTON_MPC_PARTY_${envName(name)}`, p.id);
@@ -67,6 +66,7 @@ export function environmentFor(i: EnvInputs): EnvVar[] {
     add('CANTON_MPC_SIGNER_RESTARTS', i.signer.restarts);
   }
   add('CANTON_MPC_CA_FILE', i.caFile);
+  add('CANTON_MPC_METRICS_URL', i.metricsUrl);
   for (const [user, token] of Object.entries(i.tokens ?? {})) add(`CANTON_MPC_TOKEN_${envName(user)}`, token, true);
   return out;
 }

@@ -7,28 +7,30 @@ import { loadProjectFor } from '../doctor/project.js';
 import { readState, type State } from '../state/state.js';
 import { isOurProcess } from '../state/pids.js';
 import { readSupervisorStatus } from '../signer/launch.js';
+import { metricsUrl } from '../ci/metrics.js';
 import { environmentFor, formatDotenv, formatJson, formatShell, githubFileLines, githubMasks, type EnvVar } from '../ci/env.js';
 
 export const ENV_FORMATS = ['dotenv', 'json', 'github', 'shell'] as const;
 type Format = (typeof ENV_FORMATS)[number];
 
 export interface EnvDeps {
-  /** user id → Ledger API token. Minting is the auth module's job; without `auth` there are none. */
-  tokens(topology: Topology, state: State): Promise<Record<string, string>>;
+  /** user id → Ledger API token, minted as `canton-mpc token` does; none without JWT security. */
+  tokens(topology: Topology, state: State, env: NodeJS.ProcessEnv): Promise<Record<string, string>>;
   /** Appends to $GITHUB_ENV / $GITHUB_OUTPUT. */
   append(file: string, text: string): void;
-  /** The workflow command channel (stdout): `::add-mask::` must reach the runner unredacted. */
+  /** The workflow command channel and --with-tokens output (stdout): written as is, not redacted. */
   write(text: string): void;
 }
 
 const defaultDeps: EnvDeps = {
-  async tokens(topology) {
-    if (!topology.auth) return {};
-    throw new PrerequisiteError(`--with-tokens: minting Ledger API tokens for auth type ${topology.auth.type} is not available in this build`, {
-      where: '--with-tokens',
-      hint: 'Drop --with-tokens and give your tests their tokens the way your auth setup issues them.',
-      kind: 'tokens_unavailable',
-    });
+  async tokens(topology, state, env) {
+    const jwt = topology.security.jwt;
+    if (!jwt) return {};
+    const { loadSigningKey, mintToken } = await import('../security/tokens.js');
+    const key = await loadSigningKey(jwt, { env, secretsDir: topology.security.secretsDir });
+    const out: Record<string, string> = {};
+    for (const u of state.users) out[u.id] = await mintToken(jwt, key, { participant: u.participant, user: u.id });
+    return out;
   },
   append: (file, text) => appendFileSync(file, text),
   write: (text) => void process.stdout.write(text),
@@ -54,13 +56,15 @@ export async function run(ctx: CommandContext, opts: { format?: string; withToke
     stateDir: topology.stateDir,
     synchronizer: topology.synchronizer.name,
     signer: state.signer ? { running: isOurProcess(state.signer.supervisor), state: sup?.state, pid: state.signer.supervisor.pid, restarts: sup?.restarts ?? 0 } : undefined,
-    caFile: topology.tls?.trustCollectionFile,
-    tokens: opts.withTokens ? await deps.tokens(topology, state) : undefined,
+    caFile: topology.security.tls?.trustCollectionFile,
+    tokens: opts.withTokens ? await deps.tokens(topology, state, ctx.env) : undefined,
+    metricsUrl: metricsUrl(topology),
   });
   if (format === 'github') return github(ctx, vars, deps);
   const text = format === 'shell' ? formatShell(vars) : format === 'dotenv' ? formatDotenv(vars) : JSON.stringify(formatJson(vars), null, 2);
-  // The values are the result itself: written as they are (with --json or --format json, one object).
-  ctx.output.result(text, formatJson(vars));
+  // Tokens are asked for explicitly: written as they are (the Output would mask them as secrets).
+  if (opts.withTokens) deps.write(`${ctx.output.json ? JSON.stringify(formatJson(vars), null, 2) : text}\n`);
+  else ctx.output.result(text, formatJson(vars));
   return 0;
 }
 

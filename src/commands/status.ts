@@ -11,6 +11,7 @@ import { jsonApiUrl } from '../config/endpoints.js';
 import { portsFilePath } from '../render/canton-conf.js';
 import { readSupervisorStatus } from '../signer/launch.js';
 import type { SupervisorStatus } from '../signer/backoff.js';
+import { metricsUrl } from '../ci/metrics.js';
 
 /** Every probe runs in parallel under this budget, so `status` answers within ~250 ms. */
 export const STATUS_PROBE_TIMEOUT_MS = 200;
@@ -38,6 +39,8 @@ export interface Summary {
   signer?: { running: boolean; pid?: number; childPid?: number; state?: string; restarts: number; lastExit?: SupervisorStatus['lastExit']; healthUrl?: string };
   logs: Record<string, string>;
   problems: string[];
+  /** The Prometheus scrape endpoint, when `metrics` is enabled. */
+  metrics?: { url: string; up: boolean };
 }
 
 function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
@@ -86,7 +89,8 @@ export async function summarize(t: Topology, state: State | undefined, opts: { p
     }),
   );
   const signerP = state?.signer ? readSupervisorStatus(state.signer.statusFile) : Promise.resolve(undefined);
-  const [nodes, users, sup] = await Promise.all([nodesP, usersP, signerP]);
+  const metricsP = t.metrics && cantonRunning ? httpStatus(metricsUrl(t)!, timeout) : Promise.resolve(0);
+  const [nodes, users, sup, metricsCode] = await Promise.all([nodesP, usersP, signerP, metricsP]);
 
   if (!state?.canton) problems.push('Canton is not started (run `canton-mpc up`)');
   else if (!cantonRunning) problems.push(`the Canton daemon (pid ${state.canton.pid}) is not running; \`canton-mpc up\` restarts it`);
@@ -129,6 +133,7 @@ export async function summarize(t: Topology, state: State | undefined, opts: { p
     ...(signer ? { signer } : {}),
     logs,
     problems,
+    ...(t.metrics ? { metrics: { url: metricsUrl(t)!, up: metricsCode === 200 } } : {}),
   };
 }
 
@@ -155,6 +160,7 @@ export function formatSummary(s: Summary, style: Style): string {
   if (s.signer) {
     lines.push(`${style.bold('Signer')}  ${ok(s.signer.running)}${s.signer.pid ? `  supervisor pid ${s.signer.pid}` : ''}${s.signer.childPid ? `, signer pid ${s.signer.childPid}` : ''}  restarts ${s.signer.restarts}${s.signer.state ? `  (${s.signer.state})` : ''}`);
   }
+  if (s.metrics) lines.push(`${style.bold('Metrics')}  ${ok(s.metrics.up)}  ${s.metrics.url}`);
   if (Object.keys(s.logs).length) {
     lines.push(style.bold('Logs'));
     for (const [k, v] of Object.entries(s.logs)) lines.push(`  ${k.padEnd(14)} ${v}`);

@@ -191,6 +191,7 @@ export function topologyPorts(t: Topology): { node: string; api: string; host: s
     for (const [api, port] of Object.entries(n.ports)) out.push({ node: n.name, api, host: n.address, port });
   }
   if (t.postgres.embedded && usesPostgres(t)) out.push({ node: 'postgres', api: 'embedded', host: t.postgres.host, port: t.postgres.port });
+  if (t.metrics) out.push({ node: 'canton', api: 'metrics', host: t.metrics.address, port: t.metrics.port });
   return out;
 }
 

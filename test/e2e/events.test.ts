@@ -108,7 +108,7 @@ describe('the documented schema', () => {
     [{ v: 1, event: 'stage', at: '2026-01-01T00:00:00.000Z', stage: 'nope', title: 't', elapsedMs: 1 }, 'unknown stage'],
     [{ v: 1, event: 'step-done', at: 'yesterday', step: 'x', title: 't', ms: 1 }, 'bad time'],
     [{ v: 1, event: 'warning', at: '2026-01-01T00:00:00.000Z', message: 'm', extra: 1 }, 'unknown field'],
-  ])('rejects %j (%s)', (event) => {
+  ] as Array<[Record<string, unknown>, string]>)('rejects %j (%s)', (event) => {
     expect(ProgressEvent.safeParse(event).success).toBe(false);
   });
 });
