@@ -109,6 +109,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .command('down')
     .description('stop the signer, Canton and the embedded Postgres')
     .option('--wipe', 'also delete state, logs and Postgres data (asks unless --yes)')
+    .option('--events <file>', 'also write the NDJSON progress events to this file')
     .action(lazy('down'));
 
   program.command('status').description('health of every node, parties, users and the signer').action(lazy('status'));

@@ -7,9 +7,12 @@ import { readState, writeState } from '../state/state.js';
 import { CANTON_STOP_GRACE_MS, POSTGRES_STOP_GRACE_MS, SIGNER_STOP_GRACE_MS, removeStateDir, stopTopology } from '../state/lifecycle.js';
 import { promises as fsp } from 'node:fs';
 import { acquireProjectLock } from '../state/lock.js';
+import { sequentialSteps, withEventStream, type EventSink } from '../ui/events.js';
 
 export interface DownOptions {
   wipe?: boolean;
+  /** Also write the NDJSON progress events here (`--json` puts them on stdout). */
+  events?: string;
 }
 
 async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
@@ -24,7 +27,11 @@ async function confirm(ctx: CommandContext, question: string): Promise<boolean> 
 }
 
 /** Stop the signer, then Canton, then the embedded Postgres. Idempotent: nothing running is fine. */
-export async function run(ctx: CommandContext, opts: DownOptions): Promise<number> {
+export async function run(base: CommandContext, opts: DownOptions): Promise<number> {
+  return withEventStream(base, opts.events, (ctx, sink) => runDown(ctx, opts, sink));
+}
+
+async function runDown(ctx: CommandContext, opts: DownOptions, sink: EventSink): Promise<number> {
   const { topology } = await loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   const stateDir = topology.stateDir;
   const state = await readState(stateDir);
@@ -34,18 +41,25 @@ export async function run(ctx: CommandContext, opts: DownOptions): Promise<numbe
   }
   const release = state ? acquireProjectLock(stateDir, 'down') : () => undefined;
   try {
-    return await stopAll(ctx, stateDir, state, opts);
+    return await stopAll(ctx, stateDir, state, opts, sink);
   } finally {
     if (!opts.wipe) release();
   }
 }
 
-async function stopAll(ctx: CommandContext, stateDir: string, state: Awaited<ReturnType<typeof readState>>, opts: DownOptions): Promise<number> {
+async function stopAll(ctx: CommandContext, stateDir: string, state: Awaited<ReturnType<typeof readState>>, opts: DownOptions, sink: EventSink): Promise<number> {
   const out = ctx.output;
   let report = { signer: 'not-running', canton: 'not-running', postgres: 'not-running' } as Awaited<ReturnType<typeof stopTopology>>;
   if (state) {
     const progress = out.progress('stopping');
-    report = await stopTopology(state, { onStep: (w) => progress.update(`stopping ${w}`) });
+    const steps = sequentialSteps(sink, state.postgres?.embedded ? 3 : 2);
+    report = await stopTopology(state, {
+      onStep: (w) => {
+        progress.update(`stopping ${w}`);
+        steps.start(`stop-${w}`, `stop ${w}`);
+      },
+    });
+    steps.end();
     progress.stop();
     for (const [what, r] of Object.entries(report)) {
       if (r === 'killed') {

@@ -13,7 +13,7 @@ import { isOurProcess } from '../state/pids.js';
 import { acquireProjectLock } from '../state/lock.js';
 import { isEmbeddedPostgres, loadModules, renderedHash, UpSession, type UpOptions } from '../up/session.js';
 import { summarize, formatSummary } from './status.js';
-import { createEventSink, emitFailure, planEvents, withEvents, type EventSink } from '../ui/events.js';
+import { planEvents, withEventStream, type EventSink } from '../ui/events.js';
 
 /** The fast path must answer well inside 0.5 s, so its probes are short. */
 const FAST_PATH_PROBE_MS = 250;
@@ -49,16 +49,7 @@ function killHook(env: NodeJS.ProcessEnv): ((step: string) => void) | undefined 
 
 /** `--json` streams NDJSON progress events on stdout; `--events FILE` writes the same stream to a file. */
 export async function run(base: CommandContext, opts: UpOptions & { events?: string }): Promise<number> {
-  const sink = createEventSink({ stdout: base.output.json ? process.stdout : undefined, file: opts.events, cwd: base.cwd });
-  const ctx = { ...base, output: withEvents(base.output, sink) };
-  try {
-    return await runUp(ctx, opts, sink);
-  } catch (e) {
-    emitFailure(sink, e);
-    throw e;
-  } finally {
-    sink.close();
-  }
+  return withEventStream(base, opts.events, (ctx, sink) => runUp(ctx, opts, sink));
 }
 
 async function runUp(ctx: CommandContext, opts: UpOptions, sink: EventSink): Promise<number> {

@@ -1,6 +1,7 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isCantonMpcError, ExitCode, UserError } from '../errors.js';
+import type { CommandContext } from '../context.js';
 import type { Output } from './output.js';
 import { redact } from './redact.js';
 import type { EventName } from './event-schema.js';
@@ -97,6 +98,49 @@ export function planEvents(sink: EventSink): {
   return {
     onStep: (s) => sink.emit('step-start', { step: s.id, title: s.title, index: s.index, total: s.total }),
     onOutcome: (o) => sink.emit(o.status === 'done' ? 'step-done' : o.status === 'skipped' ? 'step-skipped' : 'step-failed', { step: o.id, title: o.title, ms: o.ms }),
+  };
+}
+
+/**
+ * Run a streaming command: `--json` puts the events on stdout, `--events FILE` in a file; the
+ * command gets an Output that feeds the stream, and a failure still ends the stream with a `result`.
+ */
+export async function withEventStream(
+  base: CommandContext,
+  eventsFile: string | undefined,
+  run: (ctx: CommandContext, sink: EventSink) => Promise<number>,
+): Promise<number> {
+  const sink = createEventSink({ stdout: base.output.json ? process.stdout : undefined, file: eventsFile, cwd: base.cwd });
+  try {
+    return await run({ ...base, output: withEvents(base.output, sink) }, sink);
+  } catch (e) {
+    emitFailure(sink, e);
+    throw e;
+  } finally {
+    sink.close();
+  }
+}
+
+/**
+ * Steps reported one after the other by a callback that only says "now doing X" (down's stop
+ * sequence): each start closes the previous step as done, `end` closes the last. (Whether a step
+ * found anything to stop is known only at the end: the result document says it.)
+ */
+export function sequentialSteps(sink: EventSink, total: number, now: () => number = Date.now) {
+  let open: { id: string; title: string; t0: number } | undefined;
+  let index = 0;
+  const close = () => {
+    if (!open) return;
+    sink.emit('step-done', { step: open.id, title: open.title, ms: now() - open.t0 });
+    open = undefined;
+  };
+  return {
+    start(id: string, title: string) {
+      close();
+      open = { id, title, t0: now() };
+      sink.emit('step-start', { step: id, title, index: index++, total });
+    },
+    end: close,
   };
 }
 

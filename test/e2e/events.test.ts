@@ -95,6 +95,23 @@ describe('up progress events', () => {
   }, 120_000);
 });
 
+describe('down progress events', () => {
+  it('down --json: stop steps in order, then the result; --events writes the same', async () => {
+    const p = await makeProject();
+    projects.push(p);
+    expect((await p.run(['up', '--timeout', '60s'])).exitCode).toBe(0);
+    const r = await p.run(['down', '--json', '--events', 'down.ndjson']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const events = parseStream(r.stdout);
+    expect(events.map((e) => `${e.event}${'step' in e ? ` ${e.step}` : ''}`)).toEqual(['step-start stop-signer', 'step-done stop-signer', 'step-start stop-canton', 'step-done stop-canton', 'result']);
+    expect(events[events.length - 1]).toMatchObject({ ok: true, stopped: { canton: 'stopped', signer: 'not-running' } });
+    expect(readFileSync(join(p.dir, 'down.ndjson'), 'utf8')).toBe(`${r.stdout}\n`);
+    // Nothing running any more: the steps find nothing, the result says so.
+    const again = parseStream((await p.run(['down', '--json'])).stdout);
+    expect(again[again.length - 1]).toMatchObject({ event: 'result', ok: true, stopped: { canton: 'not-running', signer: 'not-running' } });
+  }, 120_000);
+});
+
 describe('the documented schema', () => {
   // Regenerate after changing src/ui/event-schema.ts: npm run build && node -e "import('./dist/ui/event-schema.js').then(m => require('fs').writeFileSync('docs/events.schema.json', JSON.stringify(m.eventsJsonSchema(), null, 2) + '\n'))"
   it('docs/events.schema.json is the schema the code validates against', async () => {
