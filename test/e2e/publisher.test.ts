@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { packDistribution } from '../emulator/pack.js';
 import { startDownloadServer, type DownloadServer } from '../support/download-server.js';
+import { filesUnder } from '../support/cli.js';
 
 // No checksum anywhere (the catalogue has none for 3.4.11, no config, no flag, no first-use record):
 // the publisher's digest comes from GitHub's releases API, here the local server's realistic copy of it.
@@ -24,10 +25,8 @@ function cli(args: string[], env: Record<string, string | undefined> = {}) {
 
 /** Every file under dir, as text (the cache holds records, trusted.json, the unpacked release). */
 function allText(dir: string): string {
-  if (!existsSync(dir)) return '';
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile())
-    .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
+  return filesUnder(dir)
+    .map((f) => readFileSync(f, 'latin1'))
     .join('\n');
 }
 
