@@ -104,6 +104,8 @@ export async function fetchPublisherDigest(opts: { version: string; env: NodeJS.
     const why =
       res.status === 404
         ? `the API answered 404: no release v${version} in ${PUBLISHER_REPO}`
+        : res.status === 401
+          ? 'the API answered 401: GITHUB_TOKEN was refused (expired or revoked?); unset it to ask anonymously'
         : rateLimited
           ? `the API answered ${res.status}: rate limited${token ? '' : ' (anonymous requests are limited to 60 an hour; set GITHUB_TOKEN to raise it)'}`
           : `the API answered ${res.status}`;

@@ -63,6 +63,7 @@ describe('fetchPublisherDigest', () => {
     ['secondary rate limit', 429, {}, /rate limited/],
     ['no such release', 404, {}, /404: no release v3\.4\.11 in digital-asset\/canton/],
     ['server error', 502, {}, /answered 502/],
+    ['a refused token', 401, {}, /401: GITHUB_TOKEN was refused/],
   ])('%s: exit 4 naming the three ways to pin', async (_n, status, headers, re) => {
     const f = fake(status, { message: 'x' }, headers);
     const err = await fetchPublisherDigest({ version: '3.4.11', env: {}, fetchImpl: f.impl }).catch((e: unknown) => e);
