@@ -40,7 +40,7 @@ export const ProgressEvent = z.discriminatedUnion('event', [
     elapsedMs: z.number().nonnegative(),
   }),
   z.strictObject({ ...base, event: z.literal('warning'), message: z.string() }),
-  /** A download attempt failed and is retried. */
+  /** A download or JSON Ledger API attempt failed; retried while retriesLeft > 0. */
   z.strictObject({ ...base, event: z.literal('retry'), what: z.string(), attempt: z.number().int().positive(), retriesLeft: z.number().int().nonnegative(), error: z.string() }),
   /** The release was downloaded and verified: from where, against which checksum source. */
   z.strictObject({ ...base, event: z.literal('release'), version: z.string(), sha256: z.string(), url: z.string(), checksumSource: z.string() }),

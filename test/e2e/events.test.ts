@@ -95,6 +95,21 @@ describe('up progress events', () => {
   }, 120_000);
 });
 
+describe('retries', () => {
+  it('JSON API requests answered 5xx are retried, each retry an event', async () => {
+    const p = await makeProject();
+    projects.push(p);
+    const r = await p.run(['up', '--json', '--timeout', '60s'], { env: { CANTON_EMULATOR_JSON_5XX_RATE: '0.3', CANTON_EMULATOR_SEED: '7' } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const events = parseStream(r.stdout);
+    const retries = events.filter((e) => e.event === 'retry') as Array<{ what: string; attempt: number; error: string }>;
+    expect(retries.length).toBeGreaterThan(0);
+    expect(retries[0]!.what).toMatch(/^(GET|POST|PATCH) http:\/\/127\.0\.0\.1:\d+\/v2\//);
+    expect(retries[0]!.error).toMatch(/503/);
+    expect(events[events.length - 1]).toMatchObject({ event: 'result', ok: true });
+  }, 120_000);
+});
+
 describe('down progress events', () => {
   it('down --json: stop steps in order, then the result; --events writes the same', async () => {
     const p = await makeProject();
