@@ -42,7 +42,8 @@ export async function readCommandTable(path: string[] = []): Promise<CommandTabl
   const usage = /^Usage: .*$/m.exec(stdout)?.[0] ?? '';
   const positionals = (usage.replace(/\[options\]|\[command\]/g, '').match(/<[^>]+>|\[[^\]]+\]/g) ?? []).length;
   const table: CommandTable = new Map([[path.join(' '), { options, subcommands, positionals }]]);
-  for (const sub of subcommands) for (const [k, v] of await readCommandTable([...path, sub])) table.set(k, v);
+  // Each --help is a process start: ask them side by side.
+  for (const sub of await Promise.all(subcommands.map((c) => readCommandTable([...path, c])))) for (const [k, v] of sub) table.set(k, v);
   return table;
 }
 
