@@ -27,6 +27,7 @@ describe('metrics', () => {
     expect(resolved.error).toBeUndefined();
     expect(readFileSync(conf, 'utf8')).toMatch(/reporters = \[\s*\{\s*type = "prometheus"\s*address = "127\.0\.0\.1"\s*port = \d+/);
 
+    expect(readFileSync(join(p.stateDir, 'logs', 'canton.log'), 'utf8')).toContain(`Exposing metrics for Prometheus on port 127.0.0.1:${port}`);
     const res = await fetch(`http://127.0.0.1:${port}/metrics`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);

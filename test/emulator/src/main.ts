@@ -126,6 +126,7 @@ async function startAll(e: Env): Promise<void> {
   const nodes = [...e.cfg.nodes].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
   // MetricsRegistry starts the Prometheus server with the environment, before any node.
   for (const ep of e.cfg.metrics) {
+    log('INFO', 'c.d.c.m.MetricsRegistry', `Exposing metrics for Prometheus on port ${ep.address}:${ep.port}`);
     try { servers.push(await listen(metricsServer(() => e.cfg.nodes, Date.now()), ep.address, ep.port)); } catch (err) {
       throw new ExitError(1, `Failed to start the Prometheus metrics server on ${ep.address}:${ep.port}: ${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'Address already in use' : (err as Error).message}`);
     }
