@@ -2,6 +2,7 @@ import type { CommandContext } from '../context.js';
 import { cantonCacheRoot, cantonVersionDir, compareVersions, listInstalledVersions, readInstallRecord, readTrusted } from '../canton/cache.js';
 import { describeChecksumSource, loadCatalogue, normalizeSha256 } from '../canton/releases.js';
 import { loadProjectFor } from '../doctor/project.js';
+import { isCantonMpcError } from '../errors.js';
 
 /**
  * Per version: installed or not, and whether a checksum is known and from where, in the order the
@@ -9,8 +10,15 @@ import { loadProjectFor } from '../doctor/project.js';
  * installed release, what its install record says it was verified against.
  */
 export async function run(ctx: CommandContext): Promise<number> {
-  const [catalogue, installed, trusted, project] = await Promise.all([loadCatalogue(), listInstalledVersions(ctx.env), readTrusted(ctx.env), loadProjectFor(ctx)]);
-  const pinned = project.topology.canton.sha256 ? { version: project.topology.canton.version, sha256: normalizeSha256(project.topology.canton.sha256, 'canton.sha256') } : undefined;
+  // The cache is listed even from a directory whose config does not load (then without its pin).
+  const project = loadProjectFor(ctx).catch((e: unknown) => {
+    if (!isCantonMpcError(e)) throw e;
+    ctx.output.warn(`the project config was not read (${e.message.replace(/\n\s*/g, ' ')}); canton.sha256 is not shown`);
+    return undefined;
+  });
+  const [catalogue, installed, trusted, loaded] = await Promise.all([loadCatalogue(), listInstalledVersions(ctx.env), readTrusted(ctx.env), project]);
+  const canton = loaded?.topology.canton;
+  const pinned = canton?.sha256 ? { version: canton.version, sha256: normalizeSha256(canton.sha256, 'canton.sha256') } : undefined;
   const offline = Boolean(ctx.env.CANTON_MPC_MIRROR?.trim());
   const versions = [...new Set([...Object.keys(catalogue.releases), ...installed, ...(pinned ? [pinned.version] : [])])].sort(compareVersions);
   const rows = await Promise.all(

@@ -348,6 +348,20 @@ describe('checksums from the publisher API', () => {
     expect(human.stdout).toMatch(/3\.4\.11\s+installed\s+the publisher's digest from GitHub's releases API/);
   });
 
+  it('canton list: a checksum pinned in the config is shown as such; a config that does not load only warns', async () => {
+    const cfg = join(work, 'pinned.yaml');
+    writeFileSync(cfg, `canton: { sha256: ${release.sha256} }\n`);
+    const r = await pcli(['--json', '-c', cfg, 'canton', 'list']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const row = (JSON.parse(r.stdout) as { releases: Array<Record<string, unknown>> }).releases.find((x) => x.version === '3.4.11');
+    expect(row).toMatchObject({ installed: false, checksumKnown: true, checksumSource: 'config', sha256: release.sha256 });
+    writeFileSync(cfg, 'bogus: 1\n');
+    const bad = await pcli(['-c', cfg, 'canton', 'list']);
+    expect(bad.exitCode).toBe(0);
+    expect(bad.stderr).toMatch(/warning: the project config was not read \(.*unknown key "bogus"/);
+    expect(bad.stdout).toMatch(/3\.4\.11\s+not installed\s+unknown \(asked from GitHub's releases API at install\)/);
+  });
+
   it('GITHUB_TOKEN is sent as a bearer token and appears in no output, file or log', async () => {
     const r = await pcli(['--verbose', 'canton', 'install'], { GITHUB_TOKEN: TOKEN });
     expect(r.exitCode, r.stderr).toBe(0);
