@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# A JDK Canton can run: 21 from the distribution where it has one, else 17 (see the script). First,
+# so that javac below is already there when it installed one.
+bash .ci/install-jdk.sh
+
 need=()
 # Typesafe Config (the library Canton reads HOCON with) checks every rendered canton.conf.
 [ -f /usr/share/java/typesafe-config.jar ] || need+=(libtypesafe-config-java)

@@ -3,6 +3,8 @@ import { ExitCode, InternalError, isCantonMpcError, UserError } from './errors.j
 import type { CommandContext } from './context.js';
 import { createOutput, type Output } from './ui/output.js';
 import { redact } from './ui/redact.js';
+import { errorDocument, reportedErrors } from './ui/events.js';
+import { decodeCantonText, formatDecoded } from './canton/errors-decode.js';
 import { createProcessRunner } from './system/process.js';
 import { VERSION } from './version.js';
 
@@ -100,12 +102,14 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--timeout <duration>', 'readiness deadline, e.g. 90s, 5m', '5m')
     .option('--dry-run', 'print the plan and do nothing')
     .option('--java-home <dir>', 'JDK to run Canton with (21 preferred; 17 or newer)')
+    .option('--events <file>', 'also write the NDJSON progress events to this file')
     .action(lazy('up'));
 
   program
     .command('down')
     .description('stop the signer, Canton and the embedded Postgres')
     .option('--wipe', 'also delete state, logs and Postgres data (asks unless --yes)')
+    .option('--events <file>', 'also write the NDJSON progress events to this file')
     .action(lazy('down'));
 
   program.command('status').description('health of every node, parties, users and the signer').action(lazy('status'));
@@ -172,6 +176,27 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .argument('<backup>', 'its id from `backup list`, or its path')
     .action(lazy('backup-restore'));
 
+  program
+    .command('env')
+    .description('endpoints, party ids, users and signer status of the running topology, as variables (for CI)')
+    .addOption(new Option('--format <format>', 'output format (default dotenv; json with --json)').choices(['dotenv', 'json', 'github', 'shell']))
+    .option('--with-tokens', 'include Ledger API tokens (masked with ::add-mask:: in GitHub format)')
+    .action(lazy('env'));
+
+  program
+    .command('diagnostics')
+    .description('one redacted archive of config, rendered files, journal, state, log tails, status, doctor and versions')
+    .option('--out <file>', 'archive path (default canton-mpc-diagnostics-<time>.tar.gz)')
+    .option('--lines <n>', 'last lines of every log to include', '1000')
+    .action(lazy('diagnostics'));
+
+  const metrics = program.command('metrics').description('Prometheus metrics of the Canton process');
+  metrics
+    .command('scrape-config')
+    .description('print a Prometheus scrape_configs block for this project')
+    .option('--job <name>', 'job_name in the block', 'canton-mpc')
+    .action(lazy('metrics-scrape-config'));
+
   const canton = program.command('canton').description('the Canton release cache');
   canton
     .command('install')
@@ -200,20 +225,21 @@ function printError(e: unknown): number {
   const out = output;
   const json = out?.json ?? process.argv.includes('--json');
   if (isCantonMpcError(e)) {
-    if (json) {
-      process.stdout.write(
-        `${redact(JSON.stringify({ ok: false, error: { kind: e.kind, message: e.message, where: e.where, hint: e.hint, exitCode: e.exitCode, ...(e.data ? { data: e.data } : {}) } }, null, 2))}\n`,
-      );
+    // A streaming command already ended its NDJSON with this error as its `result` line.
+    if (json && !reportedErrors.has(e)) {
+      process.stdout.write(`${redact(JSON.stringify({ ok: false, error: errorDocument(e) }, null, 2))}\n`);
     }
     const lines = [`error: ${e.message}`];
     if (e.where && !e.message.includes(e.where)) lines.push(`  at: ${e.where}`);
     if (e.hint) lines.push(`  hint: ${e.hint}`);
+    // Canton's own error codes in the message (a log tail, an API answer), with cause and fix.
+    for (const d of decodeCantonText(e.message)) lines.push(`  ${formatDecoded(d)}`);
     if (out?.verbose && e.cause) lines.push(`  cause: ${String((e.cause as Error)?.stack ?? e.cause)}`);
     process.stderr.write(`${redact(lines.join('\n'))}\n`);
     return e.exitCode;
   }
   const err = e instanceof Error ? e : new InternalError(String(e));
-  if (json) process.stdout.write(`${redact(JSON.stringify({ ok: false, error: { kind: 'internal', message: err.message, exitCode: ExitCode.INTERNAL } }))}\n`);
+  if (json && !reportedErrors.has(err)) process.stdout.write(`${redact(JSON.stringify({ ok: false, error: { kind: 'internal', message: err.message, exitCode: ExitCode.INTERNAL } }))}\n`);
   process.stderr.write(
     redact(
       `internal error: ${err.message}\n${out?.verbose ? `${err.stack}\n` : '  (run with --verbose for the stack trace)\n'}  This is a bug in canton-mpc ${VERSION}; please report it with the command you ran.\n`,

@@ -21,7 +21,8 @@ import {
 import { downloadResumable, type DownloadSink } from './download.js';
 import { removeStaleExtractions, startExtraction, type ArchiveLabel } from './extract.js';
 import { createProgressReporter, formatBytes } from './progress.js';
-import { chooseChecksum, chooseUrls, loadCatalogue, tarballName, validateVersion, type ChecksumChoice } from './releases.js';
+import { fetchPublisherDigest, pinHint, releaseApiUrl } from './publisher.js';
+import { chooseChecksum, chooseUrls, describeChecksumSource, loadCatalogue, tarballName, validateVersion, type ChecksumChoice } from './releases.js';
 
 export interface EnsureOptions {
   version: string;
@@ -29,7 +30,10 @@ export interface EnsureOptions {
   output: Output;
   url?: string;
   file?: string;
+  /** --sha256 */
   sha256?: string;
+  /** canton.sha256 pinned in the project config. */
+  configSha256?: string;
   trustOnFirstUse?: boolean;
   force?: boolean;
   signal?: AbortSignal;
@@ -42,6 +46,10 @@ export interface EnsureResult {
   /** false: it was already there. */
   installed: boolean;
   sha256: string;
+  /** Where the checksum came from (see ChecksumSource); for a release already installed, what its record says. */
+  checksumSource?: string;
+  /** Where the tarball came from (URL or file). */
+  source?: string;
 }
 
 /**
@@ -54,23 +62,29 @@ export async function ensureCantonRelease(opts: EnsureOptions): Promise<EnsureRe
   const { env, output } = opts;
   if (!opts.force) {
     const home = await installedCantonHome(version, env);
-    if (home) return { home, version, installed: false, sha256: (await readInstallRecord(home))?.sha256 ?? '' };
+    if (home) return alreadyInstalled(home, version);
   }
 
   const catalogue = await loadCatalogue();
   const entry = catalogue.releases[version];
   const trusted = (await readTrusted(env))[version]?.sha256;
-  const checksum = chooseChecksum({ version, flag: opts.sha256, entry, trusted, trustOnFirstUse: opts.trustOnFirstUse });
+  let checksum = chooseChecksum({ version, flag: opts.sha256, config: opts.configSha256, entry, trusted, trustOnFirstUse: opts.trustOnFirstUse });
+  let publisherUrl: string | undefined;
   if (checksum.kind === 'unknown') {
-    throw new PrerequisiteError(`no sha256 is known for Canton ${version}, so its download cannot be verified`, {
-      kind: 'checksum_unknown',
-      where: entry ? 'canton/releases.json (sha256: null)' : `Canton ${version} is not in canton/releases.json`,
-      hint:
-        `Take the publisher's checksum (GitHub shows it as the release asset's digest) and pin it in canton-mpc.yaml as canton.sha256, ` +
-        `or pass it once: canton-mpc canton install ${version} --sha256 <hex>. ` +
-        `Or accept and record the hash of this first download: canton-mpc canton install ${version} --trust-on-first-use.`,
-      data: { version },
-    });
+    const offline = opts.file ? '--file' : env.CANTON_MPC_MIRROR?.trim() ? 'CANTON_MPC_MIRROR' : undefined;
+    if (offline) {
+      // Air-gapped installs never reach out to the internet, not even for a checksum.
+      throw new PrerequisiteError(`no sha256 is known for Canton ${version}, so its download cannot be verified (with ${offline} set, GitHub's releases API is not asked)`, {
+        kind: 'checksum_unknown',
+        where: entry ? 'canton/releases.json (sha256: null)' : `Canton ${version} is not in canton/releases.json`,
+        hint: pinHint(version),
+        data: { version, apiAsked: false },
+      });
+    }
+    output.info(`No checksum is pinned for Canton ${version}; asking the publisher (${releaseApiUrl(version, env)})…`);
+    const digest = await fetchPublisherDigest({ version, env, signal: opts.signal, fetchImpl: opts.fetchImpl });
+    checksum = { kind: 'known', sha256: digest.sha256, source: 'publisher-api' };
+    if (!opts.url) publisherUrl = digest.downloadUrl;
   }
   if (opts.file && opts.url) throw new UserError('--file and --url cannot be used together', { where: '--file, --url', hint: 'Use --file for a local tarball, --url to download.' });
 
@@ -89,7 +103,7 @@ export async function ensureCantonRelease(opts: EnsureOptions): Promise<EnsureRe
       // The process we waited for may have installed it meanwhile.
       if (!opts.force || waitedForOther) {
         const home = await installedCantonHome(version, env);
-        if (home) return { home, version, installed: false, sha256: (await readInstallRecord(home))?.sha256 ?? '' };
+        if (home) return alreadyInstalled(home, version);
       }
       await removeStaleExtractions(target, version);
       // Unpacking runs while the bytes arrive; the temporary directory is renamed into place only
@@ -97,7 +111,7 @@ export async function ensureCantonRelease(opts: EnsureOptions): Promise<EnsureRe
       const extraction = await startExtraction(target, version);
       let got: Obtained | undefined;
       try {
-        got = opts.file ? await fromFile(opts.file, checksum, version, output, extraction) : await fromNetwork(version, checksum, opts, entry, signal, extraction);
+        got = opts.file ? await fromFile(opts.file, checksum, version, output, extraction) : await fromNetwork(version, checksum, opts, { entry, publisherUrl }, signal, extraction);
         await extraction.finish(got.label);
         const record: InstallRecord = {
           version,
@@ -119,10 +133,17 @@ export async function ensureCantonRelease(opts: EnsureOptions): Promise<EnsureRe
             `(recorded in ${trustedPath(env)}; later installs of ${version} must match it). Compare it with the publisher's digest.`,
         );
       }
-      output.info(`Installed Canton ${version} in ${target}`);
-      return { home: target, version, installed: true, sha256: got.sha256 };
+      output.info(
+        `Installed Canton ${version} in ${target}: from ${got.source}, sha256 ${got.sha256} ${checksum.kind === 'known' ? `verified against ${describeChecksumSource(checksum.source)}` : 'not verified (trusted on first use)'}`,
+      );
+      return { home: target, version, installed: true, sha256: got.sha256, checksumSource: checksum.kind === 'known' ? checksum.source : 'trust-on-first-use', source: got.source };
     },
   );
+}
+
+async function alreadyInstalled(home: string, version: string): Promise<EnsureResult> {
+  const record = await readInstallRecord(home);
+  return { home, version, installed: false, sha256: record?.sha256 ?? '', checksumSource: record?.checksumSource, source: record?.source };
 }
 
 interface Obtained {
@@ -137,8 +158,7 @@ const FILE_READ_CHUNK_BYTES = 1 << 20;
 
 function verify(checksum: ChecksumChoice, actual: string, version: string, source: string): void {
   if (checksum.kind !== 'known' || checksum.sha256 === actual) return;
-  const from = checksum.source === 'trusted' ? 'recorded on first use' : checksum.source === 'catalogue' ? 'from canton/releases.json' : 'given with --sha256';
-  throw new IntegrityError(`sha256 mismatch for Canton ${version} from ${source}: expected ${checksum.sha256} (${from}), got ${actual}`, {
+  throw new IntegrityError(`sha256 mismatch for Canton ${version} from ${source}: expected ${checksum.sha256} (${describeChecksumSource(checksum.source)}), got ${actual}`, {
     where: source,
     kind: 'checksum_mismatch',
     hint:
@@ -168,7 +188,7 @@ async function fromFile(file: string, checksum: ChecksumChoice, version: string,
   }
   const sha256 = hash.digest('hex');
   verify(checksum, sha256, version, path);
-  output.event({ event: 'verified', version, sha256, source: path });
+  output.event({ event: 'verified', version, sha256, source: path, checksumSource: checksum.kind === 'known' ? checksum.source : 'trust-on-first-use' });
   return { sha256, source: path, label: { name: basename(path), where: path } };
 }
 
@@ -176,12 +196,12 @@ async function fromNetwork(
   version: string,
   checksum: ChecksumChoice,
   opts: EnsureOptions,
-  entry: Parameters<typeof chooseUrls>[1]['entry'],
+  where: { entry: Parameters<typeof chooseUrls>[1]['entry']; publisherUrl?: string },
   signal: AbortSignal,
   sink: DownloadSink,
 ): Promise<Obtained> {
   const { output, env } = opts;
-  const { urls, origin } = chooseUrls(version, { url: opts.url, env, entry });
+  const { urls, origin } = chooseUrls(version, { url: opts.url, env, ...where });
   const dir = downloadsDir(env);
   await fsp.mkdir(dir, { recursive: true });
   const partial = join(dir, `${tarballName(version)}.partial`);
@@ -227,8 +247,9 @@ async function fromNetwork(
           throw e;
         }
         reporter.succeed(`Downloaded Canton ${version} (${formatBytes(result.size)})`);
-        output.event({ event: 'verified', version, sha256: result.sha256, size: result.size, url, attempts: result.attempts, resumed: result.resumed });
-        output.info(`Verified sha256 ${result.sha256}${checksum.kind === 'known' ? ` (${checksum.source})` : ' (not verified: trust on first use)'}`);
+        const checksumSource = checksum.kind === 'known' ? checksum.source : 'trust-on-first-use';
+        output.event({ event: 'verified', version, sha256: result.sha256, size: result.size, url, attempts: result.attempts, resumed: result.resumed, checksumSource });
+        output.debug(`sha256 ${result.sha256}: ${describeChecksumSource(checksumSource)}`);
         return { sha256: result.sha256, source: url, label: { name: tarballName(version), where: url }, partial };
       } catch (e) {
         reporter.fail();

@@ -83,16 +83,40 @@ export interface UrlChoice {
   origin: '--url' | 'CANTON_MPC_MIRROR' | 'catalogue' | 'pattern';
 }
 
-/** `--url` wins, then the mirror (never falling back to the internet: air-gapped CI), then the catalogue. */
-export function chooseUrls(version: string, opts: { url?: string; env: NodeJS.ProcessEnv; entry?: ReleaseEntry }): UrlChoice {
+/**
+ * `--url` wins, then the mirror (never falling back to the internet: air-gapped CI), then the
+ * catalogue. `publisherUrl` (the asset URL the releases API gave with its digest) goes first among
+ * the internet URLs: it is the file the digest was computed over.
+ */
+export function chooseUrls(version: string, opts: { url?: string; env: NodeJS.ProcessEnv; entry?: ReleaseEntry; publisherUrl?: string }): UrlChoice {
   if (opts.url) return { urls: [opts.url], origin: '--url' };
   const mirror = opts.env.CANTON_MPC_MIRROR?.trim();
   if (mirror) return { urls: [mirrorUrl(mirror, version)], origin: 'CANTON_MPC_MIRROR' };
-  if (opts.entry) return { urls: [...opts.entry.urls], origin: 'catalogue' };
-  return { urls: GITHUB_URL_PATTERNS.map((p) => p.replaceAll('{version}', version)), origin: 'pattern' };
+  const first = opts.publisherUrl ? [opts.publisherUrl] : [];
+  const dedupe = (urls: string[]) => [...new Set([...first, ...urls])];
+  if (opts.entry) return { urls: dedupe(opts.entry.urls), origin: 'catalogue' };
+  return { urls: dedupe(GITHUB_URL_PATTERNS.map((p) => p.replaceAll('{version}', version))), origin: 'pattern' };
 }
 
-export type ChecksumSource = '--sha256' | 'catalogue' | 'trusted' | 'trust-on-first-use';
+/**
+ * Where the checksum a download is verified against came from: the shipped catalogue, canton.sha256
+ * in the project config, the --sha256 flag, GitHub's releases API (the publisher's asset digest), a
+ * hash recorded on an earlier first use, or none (this download is trusted on first use).
+ */
+export type ChecksumSource = 'catalogue' | 'config' | '--sha256' | 'publisher-api' | 'trusted' | 'trust-on-first-use';
+
+const SOURCE_LABELS: Record<ChecksumSource, string> = {
+  catalogue: 'from canton/releases.json (catalogue)',
+  config: 'pinned in canton-mpc.yaml (canton.sha256)',
+  '--sha256': 'given with --sha256',
+  'publisher-api': "the publisher's digest from GitHub's releases API",
+  trusted: 'recorded on first use',
+  'trust-on-first-use': 'none: trusted on first use',
+};
+
+export function describeChecksumSource(source: string): string {
+  return SOURCE_LABELS[source as ChecksumSource] ?? source;
+}
 
 export type ChecksumChoice =
   | { kind: 'known'; sha256: string; source: Exclude<ChecksumSource, 'trust-on-first-use'> }
@@ -114,20 +138,36 @@ export function normalizeSha256(hex: string, where = '--sha256'): string {
 export function chooseChecksum(opts: {
   version: string;
   flag?: string;
+  /** canton.sha256 from the project config. */
+  config?: string;
   entry?: ReleaseEntry;
   trusted?: string;
   trustOnFirstUse?: boolean;
 }): ChecksumChoice {
   const flag = opts.flag === undefined ? undefined : normalizeSha256(opts.flag);
+  const config = opts.config === undefined ? undefined : normalizeSha256(opts.config, 'canton.sha256');
   const published = opts.entry?.sha256 ?? undefined;
-  if (flag && published && flag !== published) {
-    throw new UserError(`--sha256 ${flag} contradicts the catalogue's sha256 ${published} for Canton ${opts.version}`, {
-      where: '--sha256',
-      hint: 'Check where your checksum comes from; drop --sha256 to use the catalogue value.',
-    });
+  const pinned: Array<[string, string | undefined, string]> = [
+    ['--sha256', flag, 'drop --sha256 to use the other value'],
+    ['canton.sha256', config, 'fix or remove canton.sha256 in canton-mpc.yaml'],
+    ["the catalogue's sha256", published, 'canton/releases.json ships with canton-mpc'],
+  ];
+  // Two pinned checksums that disagree: one of them is wrong and the user must decide which.
+  for (let i = 0; i < pinned.length; i++) {
+    for (let j = i + 1; j < pinned.length; j++) {
+      const [na, a, fix] = pinned[i]!;
+      const [nb, b] = pinned[j]!;
+      if (a && b && a !== b) {
+        throw new UserError(`${na} ${a} contradicts ${nb} ${b} for Canton ${opts.version}`, {
+          where: na,
+          hint: `Check where each checksum comes from; ${fix}.`,
+        });
+      }
+    }
   }
   if (flag) return { kind: 'known', sha256: flag, source: '--sha256' };
   if (published) return { kind: 'known', sha256: published, source: 'catalogue' };
+  if (config) return { kind: 'known', sha256: config, source: 'config' };
   if (opts.trusted) return { kind: 'known', sha256: opts.trusted, source: 'trusted' };
   if (opts.trustOnFirstUse) return { kind: 'tofu' };
   return { kind: 'unknown' };

@@ -10,9 +10,12 @@ import type { Topology } from '../config/types.js';
 import { usesPostgres } from '../config/storage.js';
 import { fallbackDataDir } from '../postgres/root.js';
 import { acquireProjectLock } from '../state/lock.js';
+import { sequentialSteps, withEventStream, type EventSink } from '../ui/events.js';
 
 export interface DownOptions {
   wipe?: boolean;
+  /** Also write the NDJSON progress events here (`--json` puts them on stdout). */
+  events?: string;
 }
 
 async function confirm(ctx: CommandContext, question: string): Promise<boolean> {
@@ -27,7 +30,11 @@ async function confirm(ctx: CommandContext, question: string): Promise<boolean> 
 }
 
 /** Stop the signer, then Canton, then the embedded Postgres. Idempotent: nothing running is fine. */
-export async function run(ctx: CommandContext, opts: DownOptions): Promise<number> {
+export async function run(base: CommandContext, opts: DownOptions): Promise<number> {
+  return withEventStream(base, opts.events, (ctx, sink) => runDown(ctx, opts, sink));
+}
+
+async function runDown(ctx: CommandContext, opts: DownOptions, sink: EventSink): Promise<number> {
   const { topology, file } = await loadProject({ cache: true, requireProject: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   ctx.output.debug(`project: ${file ?? `built-in defaults in ${topology.projectDir}`}`);
   const stateDir = topology.stateDir;
@@ -38,18 +45,25 @@ export async function run(ctx: CommandContext, opts: DownOptions): Promise<numbe
   // Never create the state directory just to lock it: with none, there is nothing of ours to race with.
   const release = existsSync(stateDir) ? acquireProjectLock(stateDir, 'down') : () => undefined;
   try {
-    return await stopAll(ctx, topology, state, opts);
+    return await stopAll(ctx, topology, state, opts, sink);
   } finally {
     if (!opts.wipe) release();
   }
 }
 
-async function stopAll(ctx: CommandContext, topology: Topology, state: State | undefined, opts: DownOptions): Promise<number> {
+async function stopAll(ctx: CommandContext, topology: Topology, state: State | undefined, opts: DownOptions, sink: EventSink): Promise<number> {
   const out = ctx.output;
   const stateDir = topology.stateDir;
   const progress = out.progress('stopping');
   // What state.json records, then anything else carrying the project's markers (state/discover.ts).
-  const { strays, ...report } = await stopProject(stateDir, state, { onStep: (w) => progress.update(`stopping ${w}`) });
+  const steps = sequentialSteps(sink, state?.postgres?.embedded ? 3 : 2);
+  const { strays, ...report } = await stopProject(stateDir, state, {
+    onStep: (w) => {
+      progress.update(`stopping ${w}`);
+      steps.start(`stop-${w}`, `stop ${w}`);
+    },
+  });
+  steps.end();
   progress.stop();
   if (strays > 0) out.debug(`${strays} process group(s) found by marker`);
   for (const [what, r] of Object.entries(report)) {

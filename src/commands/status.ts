@@ -11,6 +11,7 @@ import { jsonApiUrl } from '../config/endpoints.js';
 import { portsFilePath } from '../render/canton-conf.js';
 import { readSupervisorStatus } from '../signer/launch.js';
 import type { SupervisorStatus } from '../signer/backoff.js';
+import { metricsUrl } from '../ci/metrics.js';
 
 /** Every probe runs in parallel under this budget, so `status` answers within ~250 ms. */
 export const STATUS_PROBE_TIMEOUT_MS = 200;
@@ -54,6 +55,8 @@ export interface Summary {
   unrecorded?: Array<{ role: string; pid: number }>;
   logs: Record<string, string>;
   problems: string[];
+  /** The Prometheus scrape endpoint, when `metrics` is enabled. */
+  metrics?: { url: string; up: boolean };
 }
 
 function tcpOpen(host: string, port: number, timeoutMs: number): Promise<boolean> {
@@ -119,7 +122,8 @@ export async function summarize(t: Topology, state: State | undefined, opts: { p
   const signerP = state?.signer ? readSupervisorStatus(state.signer.statusFile) : Promise.resolve(undefined);
   // An answering health URL is the signer's own word that it runs.
   const healthP = state?.signer?.healthUrl && isOurProcess(state.signer.supervisor) ? httpStatus(state.signer.healthUrl, timeout) : Promise.resolve(0);
-  const [nodes, users, sup, health] = await Promise.all([nodesP, usersP, signerP, healthP]);
+  const metricsP = t.metrics && cantonRunning ? httpStatus(metricsUrl(t)!, timeout) : Promise.resolve(0);
+  const [nodes, users, sup, health, metricsCode] = await Promise.all([nodesP, usersP, signerP, healthP, metricsP]);
 
   if (!state?.canton) problems.push('Canton is not started (run `canton-mpc up`)');
   else if (!cantonRunning) problems.push(`the Canton daemon (pid ${state.canton.pid}) is not running; \`canton-mpc up\` restarts it`);
@@ -163,6 +167,7 @@ export async function summarize(t: Topology, state: State | undefined, opts: { p
     ...(signer ? { signer } : {}),
     logs,
     problems,
+    ...(t.metrics ? { metrics: { url: metricsUrl(t)!, up: metricsCode === 200 } } : {}),
   };
 }
 
@@ -190,6 +195,7 @@ export function formatSummary(s: Summary, style: Style): string {
     const cond = s.signer.condition === 'restarting' ? style.yellow(restartingText(s.signer)) : s.signer.condition === 'running' ? style.green('running') : style.red('stopped');
     lines.push(`${style.bold('Signer')}  ${cond}${s.signer.pid ? `  supervisor pid ${s.signer.pid}` : ''}${s.signer.childPid ? `, signer pid ${s.signer.childPid}` : ''}  restarts ${s.signer.restarts}`);
   }
+  if (s.metrics) lines.push(`${style.bold('Metrics')}  ${ok(s.metrics.up)}  ${s.metrics.url}`);
   if (s.drift && (s.drift.refused.length || s.drift.inPlace.length)) {
     lines.push(style.bold('Config drift'));
     for (const d of s.drift.refused) lines.push(`  ${style.red('needs down/up')}  ${d}`);

@@ -16,6 +16,7 @@ import { adoptProcesses, desiredView, driftOf } from '../up/observe.js';
 import { DRIFT_FIX } from '../up/drift.js';
 import { summarize, formatSummary } from './status.js';
 import { parseDuration } from './duration.js';
+import { planEvents, withEventStream, type EventSink } from '../ui/events.js';
 
 /** The fast path must answer well inside 0.5 s, so its probes are short. */
 const FAST_PATH_PROBE_MS = 250;
@@ -42,7 +43,12 @@ function killHook(env: NodeJS.ProcessEnv): ((step: string) => void) | undefined 
   };
 }
 
-export async function run(ctx: CommandContext, opts: UpOptions): Promise<number> {
+/** `--json` streams NDJSON progress events on stdout; `--events FILE` writes the same stream to a file. */
+export async function run(base: CommandContext, opts: UpOptions & { events?: string }): Promise<number> {
+  return withEventStream(base, opts.events, (ctx, sink) => runUp(ctx, opts, sink));
+}
+
+async function runUp(ctx: CommandContext, opts: UpOptions, sink: EventSink): Promise<number> {
   const timeoutMs = parseDuration(opts.timeout ?? '5m');
   const out = ctx.output;
   const load = (storageOverride: UpOptions['storage']) => loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env, storageOverride });
@@ -98,13 +104,13 @@ export async function run(ctx: CommandContext, opts: UpOptions): Promise<number>
 
   const release = acquireProjectLock(topology.stateDir, 'up');
   try {
-    return await applyPlan(ctx, topology, plan, session);
+    return await applyPlan(ctx, topology, plan, session, sink);
   } finally {
     release();
   }
 }
 
-async function applyPlan(ctx: CommandContext, topology: Topology, plan: ReturnType<typeof buildUpPlan>, session: UpSession): Promise<number> {
+async function applyPlan(ctx: CommandContext, topology: Topology, plan: ReturnType<typeof buildUpPlan>, session: UpSession, sink: EventSink): Promise<number> {
   const M = await loadModules();
   const out = ctx.output;
   const journalPath = join(topology.stateDir, 'journal.ndjson');
@@ -118,7 +124,11 @@ async function applyPlan(ctx: CommandContext, topology: Topology, plan: ReturnTy
       journal,
       signal: ctx.signal,
       afterJournal: killHook(ctx.env),
-      onStep: (s) => out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`),
+      onStep: (s) => {
+        out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`);
+        planEvents(sink).onStep(s);
+      },
+      onOutcome: planEvents(sink).onOutcome,
     });
     journal.record('up', 'done');
     const summary = await summarize(topology, session.state, { probeTimeoutMs: SUMMARY_PROBE_TIMEOUT_MS });

@@ -176,6 +176,8 @@ export const configSchema = z.strictObject({
   security: securityModeSchema.default('none'),
   auth: authSchema.optional(),
   tls: tlsSchema.optional(),
+  /** Prometheus metrics of the Canton process, on loopback (src/ci/metrics.ts). */
+  metrics: z.strictObject({ enabled: z.boolean().default(true), port: port.optional() }).optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

@@ -8,6 +8,7 @@ import type { CantonNode, NodeStorage, ParticipantNode, StorageKind, Topology, U
 import { securitySpec } from '../security/spec.js';
 import { derivePorts, postgresPort } from './ports.js';
 import { durationToMs, type Config } from './schema.js';
+import { METRICS_ADDRESS, metricsPort } from '../ci/metrics.js';
 
 export function toTopology(config: Config, projectDir: string): Topology {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(projectDir, p));
@@ -43,6 +44,7 @@ export function toTopology(config: Config, projectDir: string): Topology {
   };
   if (topology.security.tls) for (const n of allNodes(topology)) n.tls = true;
   if (config.signer) topology.signer = signerSpec(config, abs);
+  if (config.metrics?.enabled) topology.metrics = { address: METRICS_ADDRESS, port: metricsPort(config) };
   return topology;
 }
 

@@ -105,4 +105,6 @@ export interface Topology {
   signer?: SignerSpec;
   /** JWT auth and TLS (src/security/): mode, issuer, key and certificate paths. */
   security: SecuritySpec;
+  /** Canton's Prometheus reporter (when `metrics.enabled`): always on loopback. */
+  metrics?: { address: string; port: number };
 }

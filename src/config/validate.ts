@@ -4,6 +4,7 @@
  * turns paths into file:line:col.
  */
 import { derivePorts, postgresPort } from './ports.js';
+import { metricsPort } from '../ci/metrics.js';
 import { PlaceholderSyntaxError, parsePlaceholders } from './placeholders.js';
 import type { Config } from './schema.js';
 import { ENV_NAME_RE } from './schema.js';
@@ -109,6 +110,7 @@ function checkPorts(config: Config, opts: ValidateOptions, add: Add) {
     (!opts.storageOverride && KINDS.some((k) => Object.values(config[k]).some((n) => n.storage === 'postgres')));
   const ports = [...derived];
   if (usesPostgres && config.postgres.embedded) ports.push({ path: ['postgres', 'port'], port: postgresPort(config), explicit: config.postgres.port !== undefined });
+  if (config.metrics?.enabled) ports.push({ path: ['metrics', 'port'], port: metricsPort(config), explicit: config.metrics.port !== undefined });
   for (const p of ports) {
     const at = p.explicit ? p.path : ['portBase'];
     const label = p.path.join('.');

@@ -144,7 +144,7 @@ export async function checkCantonRelease(topology: Topology, deps: Pick<DoctorDe
         status: 'warn',
         required: false,
         detail: `Canton ${v} is not installed; \`up\` will download it (~291 MB)`,
-        fix: `pin canton.sha256 in canton-mpc.yaml, or: canton-mpc canton install ${v} --sha256 <hex>   (offline: --file <tarball>; see canton list)`,
+        fix: `up verifies it against the publisher's digest (GitHub's releases API) unless canton.sha256 pins one; offline or with CANTON_MPC_MIRROR pin it: canton-mpc canton install ${v} --file <tarball> --sha256 <hex>   (see canton list)`,
         data: { version: v },
       };
 }
@@ -198,6 +198,7 @@ export function topologyPorts(t: Topology): { node: string; api: string; host: s
     for (const [api, port] of Object.entries(n.ports)) out.push({ node: n.name, api, host: n.address, port });
   }
   if (t.postgres.embedded && usesPostgres(t)) out.push({ node: 'postgres', api: 'embedded', host: t.postgres.host, port: t.postgres.port });
+  if (t.metrics) out.push({ node: 'canton', api: 'metrics', host: t.metrics.address, port: t.metrics.port });
   return out;
 }
 

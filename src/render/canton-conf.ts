@@ -4,6 +4,7 @@ import type { CantonNode, NodeStorage, PostgresSpec, Topology } from '../config/
 import { connectAddress } from '../config/endpoints.js';
 import { envOnly, envOverride, type HoconObject } from './hocon.js';
 import { bftSequencerBlock } from './bft.js';
+import { metricsMonitoring } from '../ci/metrics.js';
 
 export const POSTGRES_ENV = { host: 'POSTGRES_HOST', port: 'POSTGRES_PORT', user: 'POSTGRES_USER', password: 'POSTGRES_PASSWORD' } as const;
 export const PG_DATA_SOURCE_CLASS = 'org.postgresql.ds.PGSimpleDataSource';
@@ -59,6 +60,7 @@ export function cantonConfObject(t: Topology): HoconObject {
       sequencers: byName(t.sequencers, (n) => nodeConfig(n, t.postgres, t)),
       mediators: byName(t.mediators, (n) => nodeConfig(n, t.postgres, t)),
       participants: byName(t.participants, (n) => nodeConfig(n, t.postgres, t)),
+      ...(t.metrics ? { monitoring: metricsMonitoring(t)! } : {}),
     },
   };
 }

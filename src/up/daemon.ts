@@ -116,7 +116,10 @@ export async function waitForReadiness(s: UpSession): Promise<void> {
         sleep: (ms, signal) => sleep(ms, undefined, { signal }),
         now: Date.now,
       },
-      { timeoutMs: s.opts.timeoutMs, signal: s.ctx.signal, onStage: (st, d) => progress.update(`Canton: ${M.readiness.STAGE_TITLES[st]}${d ? ` (${d})` : ''}`) },
+      { timeoutMs: s.opts.timeoutMs, signal: s.ctx.signal, onStage: (st, d) => {
+        progress.update(`Canton: ${M.readiness.STAGE_TITLES[st]}${d ? ` (${d})` : ''}`);
+        s.ctx.output.event({ event: 'stage', stage: st, title: M.readiness.STAGE_TITLES[st], ...(d ? { detail: d } : {}), elapsedMs: Date.now() - started });
+      } },
     );
     progress.succeed(`Canton ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     s.partyIds = result.partyIds;

@@ -15,10 +15,10 @@ export async function cantonInstalled(s: UpSession): Promise<boolean> {
 export async function ensureCanton(s: UpSession): Promise<void> {
   const r = await M.install.ensureCantonRelease({
     version: s.topology.canton.version,
-    sha256: s.topology.canton.sha256,
+    configSha256: s.topology.canton.sha256,
     env: s.ctx.env,
-    // `up --json` prints one JSON document: the installer's NDJSON progress events stay out of it.
-    output: { ...s.ctx.output, event() {} },
+    // `up`'s output turns the installer's retry/verified events into its own event stream.
+    output: s.ctx.output,
     signal: s.ctx.signal,
   });
   s.cantonHome = r.home;

@@ -72,7 +72,10 @@ export class UpSession implements UpActions {
       c = M.ledger.createLedgerClient({
         baseUrl: participantUrl(this.topology, participant),
         signal: this.ctx.signal,
-        onRetry: (what, attempt, e) => this.ctx.output.debug(`retry ${attempt} of ${what}: ${e.message}`),
+        onRetry: (what, attempt, e) => {
+          this.ctx.output.debug(`retry ${attempt} of ${what}: ${e.message}`);
+          this.ctx.output.event({ event: 'retry', url: what, attempt, retriesLeft: Math.max(0, M.ledger.LEDGER_RETRIES - attempt), error: e.message });
+        },
       });
       this.clients.set(participant, c);
     }

@@ -22,7 +22,8 @@ describe('down', () => {
     expect((await p.run(['up', '--timeout', '60s'])).exitCode).toBe(0);
     const r = await p.run(['down', '--wipe', '--yes', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, wiped: true, stopped: { canton: 'stopped' } });
+    // NDJSON progress events; the last line is the result.
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ event: 'result', ok: true, wiped: true, stopped: { canton: 'stopped' } });
     expect(existsSync(p.stateDir)).toBe(false);
     expect(processesMentioning(p.dir)).toEqual([]);
   });

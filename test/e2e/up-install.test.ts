@@ -40,8 +40,11 @@ describe('up installs the release itself', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     expect(server.requestsFor(TARBALL)).toHaveLength(1);
     expect(existsSync(join(cache, 'canton', '3.4.11', 'bin', 'canton'))).toBe(true);
-    // One JSON document on stdout, even though the installer streams progress events in --json mode.
-    const out = JSON.parse(r.stdout) as { ok: boolean; steps: Array<{ id: string; status: string }> };
+    // NDJSON progress events on stdout; the last line is the result document.
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((e) => e.event === 'release')).toMatchObject({ version: '3.4.11', sha256: p.release.sha256, checksumSource: 'config' });
+    const out = lines[lines.length - 1] as { event: string; ok: boolean; steps: Array<{ id: string; status: string }> };
+    expect(out.event).toBe('result');
     expect(out.ok).toBe(true);
     expect(out.steps.find((s) => s.id === 'canton-release')?.status).toBe('done');
   });
@@ -57,6 +60,34 @@ describe('up installs the release itself', () => {
       expect(existsSync(join(other, 'canton', '3.4.11'))).toBe(false);
     } finally {
       rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  // The README's main job on a fresh machine: no checksum pinned anywhere, no mirror; the release is
+  // verified against the publisher's digest, and the first run says where it came from.
+  it('no checksum pinned, no mirror: installs verified against the publisher API digest, names the source, and the topology comes up', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'cmpc-fresh-cache-'));
+    try {
+      await p.run(['down']);
+      p.writeConfig({});
+      const rel = server.serveRelease('3.4.11', p.release.tarball);
+      server.requests.length = 0;
+      const env = { CANTON_MPC_HOME: fresh, CANTON_MPC_GITHUB_API: server.baseUrl, CANTON_MPC_MIRROR: undefined };
+      const r = await p.run(['up', '--timeout', '60s'], { env });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(server.requests.map((q) => q.path)).toEqual([rel.apiPath, rel.downloadPath]);
+      expect(r.stderr).toContain(
+        `Installed Canton 3.4.11 in ${join(fresh, 'canton', '3.4.11')}: from ${server.url(rel.downloadPath)}, sha256 ${p.release.sha256} verified against the publisher's digest from GitHub's releases API`,
+      );
+      expect(existsSync(join(fresh, 'canton', '3.4.11', 'bin', 'canton'))).toBe(true);
+      // A re-run installs nothing and asks nothing.
+      const again = await p.run(['up', '--timeout', '60s'], { env });
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(server.requests).toHaveLength(2);
+      expect(again.stderr).not.toContain('Installed Canton');
+    } finally {
+      await p.run(['down']);
+      rmSync(fresh, { recursive: true, force: true });
     }
   });
 });

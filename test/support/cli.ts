@@ -76,7 +76,7 @@ export function derivedPorts(base: number) {
 
 /** A portBase whose derived ports (and the Postgres port next to them) are all free right now. */
 export function freeProjectPortBase(): Promise<number> {
-  return freePortBase([...topologyOffsets(2), 240]);
+  return freePortBase([...topologyOffsets(2), 230, 240]); // 230: metrics, 240: embedded Postgres
 }
 
 export interface ProjectOptions {

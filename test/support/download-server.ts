@@ -1,4 +1,5 @@
-import { createReadStream, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Transform } from 'node:stream';
@@ -23,6 +24,14 @@ export interface Fault {
   bytesPerSecond?: number;
   /** Apply to this many requests of the path, then drop the fault (default: every request). */
   times?: number;
+  /** Extra headers with an injected status (e.g. GitHub's x-ratelimit-remaining: 0). */
+  headers?: Record<string, string>;
+}
+
+/** What `serveRelease` publishes: the digest in the releases JSON may be made wrong, or left out. */
+export interface ReleaseOptions {
+  /** `sha256:<hex>` by default computed over the file; `null` leaves the field out (older assets). */
+  digest?: string | null;
 }
 
 export interface RecordedRequest {
@@ -33,6 +42,8 @@ export interface RecordedRequest {
   status: number;
   /** Body bytes actually sent. */
   bytesSent: number;
+  /** The Authorization header as received (tests check the token arrives, and where). */
+  authorization?: string;
 }
 
 export interface DownloadServer {
@@ -43,6 +54,12 @@ export interface DownloadServer {
   /** Serve `file` at `path` (e.g. `/canton-open-source-3.4.11.tar.gz`). */
   serve(path: string, file: string): void;
   fault(path: string, fault: Fault): void;
+  /**
+   * Publish `file` as release v<version> the way GitHub does: the releases API document at
+   * `releaseApiPath(version)` (GET /repos/digital-asset/canton/releases/tags/v<version>) lists it
+   * among the assets with its `digest`, and its `browser_download_url` points back at this server.
+   */
+  serveRelease(version: string, file: string, opts?: ReleaseOptions): { apiPath: string; downloadPath: string; sha256: string };
   clearFaults(path?: string): void;
   url(path: string): string;
   requestsFor(path: string): RecordedRequest[];
@@ -68,20 +85,29 @@ export async function startDownloadServer(files: Record<string, string> = {}): P
     return f;
   };
 
+  const documents = new Map<string, () => string>();
+
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     const range = req.headers.range;
-    const rec: RecordedRequest = { method: req.method ?? 'GET', path, ...(range ? { range } : {}), status: 0, bytesSent: 0 };
+    const auth = req.headers.authorization;
+    const rec: RecordedRequest = { method: req.method ?? 'GET', path, ...(range ? { range } : {}), ...(auth ? { authorization: auth } : {}), status: 0, bytesSent: 0 };
     requests.push(rec);
     const fault = takeFault(path);
     const file = served.get(path);
-    const answer = (status: number, text: string) => {
+    const answer = (status: number, text: string, type = 'text/plain', extra: Record<string, string> = {}) => {
       rec.status = status;
-      res.writeHead(status, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...extra });
       res.end(text);
     };
-    if (fault?.status) return answer(fault.status, `injected ${fault.status}\n`);
-    if (!file) return answer(404, 'not found\n');
+    if (fault?.status) {
+      // GitHub's API errors are JSON documents; a plain-text body elsewhere.
+      const json = documents.has(path);
+      return answer(fault.status, json ? JSON.stringify({ message: `injected ${fault.status}`, documentation_url: 'https://docs.github.com/rest' }) : `injected ${fault.status}\n`, json ? 'application/json' : 'text/plain', fault.headers);
+    }
+    const doc = documents.get(path);
+    if (doc) return answer(200, doc(), 'application/json; charset=utf-8');
+    if (!file) return answer(404, path.startsWith('/repos/') ? JSON.stringify({ message: 'Not Found', status: '404' }) : 'not found\n');
     if (req.method !== 'GET' && req.method !== 'HEAD') return answer(405, 'method not allowed\n');
 
     const size = statSync(file).size;
@@ -163,6 +189,17 @@ export async function startDownloadServer(files: Record<string, string> = {}): P
       list.push({ ...fault });
       faults.set(path, list);
     },
+    serveRelease(version, file, opts = {}) {
+      const name = `canton-open-source-${version}.tar.gz`;
+      const downloadPath = `/digital-asset/canton/releases/download/v${version}/${name}`;
+      const apiPath = `/repos/digital-asset/canton/releases/tags/v${version}`;
+      const data = readFileSync(file);
+      const sha256 = createHash('sha256').update(data).digest('hex');
+      served.set(downloadPath, file);
+      const digest = opts.digest === undefined ? `sha256:${sha256}` : opts.digest;
+      documents.set(apiPath, () => JSON.stringify(releaseDocument({ baseUrl, version, name, size: data.length, digest, downloadPath }), null, 2));
+      return { apiPath, downloadPath, sha256 };
+    },
     clearFaults(path) {
       if (path) faults.delete(path);
       else faults.clear();
@@ -177,6 +214,58 @@ export async function startDownloadServer(files: Record<string, string> = {}): P
       for (const s of sockets) s.destroy();
       return new Promise((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * A release document shaped like GitHub's `GET /repos/{owner}/{repo}/releases/tags/{tag}` answer
+ * (https://docs.github.com/en/rest/releases/releases#get-a-release-by-tag-name): the fields a client
+ * meets, several assets (the tarball, its zip twin, a checksum-less extra), `digest` per asset.
+ */
+function releaseDocument(o: { baseUrl: string; version: string; name: string; size: number; digest: string | null; downloadPath: string }): Record<string, unknown> {
+  const api = `${o.baseUrl}/repos/digital-asset/canton`;
+  const uploader = { login: 'canton-release-bot', id: 1, type: 'User', site_admin: false };
+  const at = '2025-11-20T10:00:00Z';
+  const asset = (id: number, name: string, size: number, digest: string | null, url: string, contentType: string) => ({
+    url: `${api}/releases/assets/${id}`,
+    id,
+    node_id: `RA_${id}`,
+    name,
+    label: '',
+    uploader,
+    content_type: contentType,
+    state: 'uploaded',
+    size,
+    ...(digest === null ? {} : { digest }),
+    download_count: 42,
+    created_at: at,
+    updated_at: at,
+    browser_download_url: url,
+  });
+  return {
+    url: `${api}/releases/1001`,
+    assets_url: `${api}/releases/1001/assets`,
+    upload_url: `${o.baseUrl}/uploads/repos/digital-asset/canton/releases/1001/assets{?name,label}`,
+    html_url: `${o.baseUrl}/digital-asset/canton/releases/tag/v${o.version}`,
+    id: 1001,
+    author: uploader,
+    node_id: 'RE_1001',
+    tag_name: `v${o.version}`,
+    target_commitish: 'release-line-3.4',
+    name: `Canton ${o.version}`,
+    draft: false,
+    immutable: false,
+    prerelease: false,
+    created_at: at,
+    published_at: at,
+    assets: [
+      asset(2001, `canton-open-source-${o.version}.zip`, o.size + 1234, `sha256:${'1'.repeat(64)}`, `${o.baseUrl}/digital-asset/canton/releases/download/v${o.version}/canton-open-source-${o.version}.zip`, 'application/zip'),
+      asset(2002, o.name, o.size, o.digest, `${o.baseUrl}${o.downloadPath}`, 'application/gzip'),
+      asset(2003, 'release-notes.md', 2048, null, `${o.baseUrl}/digital-asset/canton/releases/download/v${o.version}/release-notes.md`, 'text/markdown'),
+    ],
+    tarball_url: `${api}/tarball/v${o.version}`,
+    zipball_url: `${api}/zipball/v${o.version}`,
+    body: `Release of Canton ${o.version}.`,
   };
 }
 

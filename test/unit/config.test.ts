@@ -91,7 +91,7 @@ describe('init templates load back to exactly the defaults', () => {
     expect(config).toEqual(defaultConfig());
     expect(toTopology(config, '/p')).toEqual(toTopology(defaultConfig(), '/p'));
     // The template spells every section out, so a reader sees each default.
-    for (const key of Object.keys(configSchema.shape).filter((k) => !['signer', 'auth', 'tls'].includes(k))) {
+    for (const key of Object.keys(configSchema.shape).filter((k) => !['signer', 'auth', 'tls', 'metrics'].includes(k))) {
       expect(text, key).toMatch(new RegExp(`^\\[?${key}\\b`, 'm'));
     }
   });

@@ -53,11 +53,27 @@ describe('chooseChecksum', () => {
     ['nothing known', { entry: unknown }, { kind: 'unknown' }],
     ['not in the catalogue', {}, { kind: 'unknown' }],
     ['sha256: prefix accepted', { flag: `sha256:${B}` }, { kind: 'known', sha256: B, source: '--sha256' }],
+    ['config pin', { entry: unknown, config: B.toUpperCase() }, { kind: 'known', sha256: B, source: 'config' }],
+    ['config pin beats a first-use record', { entry: unknown, config: B, trusted: A }, { kind: 'known', sha256: B, source: 'config' }],
+    ['flag agrees with config', { entry: unknown, config: B, flag: B }, { kind: 'known', sha256: B, source: '--sha256' }],
+    ['config agrees with catalogue', { entry: known, config: A }, { kind: 'known', sha256: A, source: 'catalogue' }],
   ])('%s', (_name, opts, expected) => {
     expect(chooseChecksum({ version: '3.4.11', ...opts })).toEqual(expected);
   });
   it('a flag contradicting the catalogue is refused', () => {
     expect(() => chooseChecksum({ version: '3.4.11', flag: B, entry: known })).toThrow(/contradicts the catalogue/);
+  });
+  it.each([
+    ['config vs catalogue', { config: B, entry: known }, /canton\.sha256 b+ contradicts the catalogue's sha256 a+/],
+    ['flag vs config', { flag: A, config: B, entry: unknown }, /--sha256 a+ contradicts canton\.sha256 b+/],
+  ])('%s: refused', (_name, opts, re) => {
+    expect(() => chooseChecksum({ version: '3.4.11', ...opts })).toThrow(re);
+  });
+  it('the publisher URL goes first among the internet URLs, and never replaces a mirror or --url', () => {
+    const entry = { urls: ['https://a/x.tgz', 'https://b/x.tgz'], sha256: null };
+    expect(chooseUrls('3.4.11', { env: {}, entry, publisherUrl: 'https://b/x.tgz' }).urls).toEqual(['https://b/x.tgz', 'https://a/x.tgz']);
+    expect(chooseUrls('3.4.11', { env: { CANTON_MPC_MIRROR: 'http://m' }, entry, publisherUrl: 'https://p' }).urls).toEqual(['http://m/canton-open-source-3.4.11.tar.gz']);
+    expect(chooseUrls('3.4.11', { env: {}, url: 'http://u', entry, publisherUrl: 'https://p' }).urls).toEqual(['http://u']);
   });
   it.each(['abc', 'g'.repeat(64), `${A}0`])('malformed --sha256 %s', (hex) => {
     expect(() => normalizeSha256(hex)).toThrow(UserError);

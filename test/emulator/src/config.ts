@@ -6,6 +6,7 @@
 import { resolve as resolvePath } from 'node:path';
 import parser from '@pushcorn/hocon-parser';
 import * as K from './strict.js';
+import { prometheusReporters } from './metrics.js';
 
 export type Obj = Record<string, unknown>;
 export type NodeKind = 'participant' | 'sequencer' | 'mediator';
@@ -40,6 +41,8 @@ export interface CantonCfg {
   portsFile?: string;
   manualStart: boolean;
   consoleBoundedMs: number;
+  /** Prometheus reporters (metrics.ts). */
+  metrics: Endpoint[];
   raw: Obj;
 }
 
@@ -187,6 +190,7 @@ export function interpret(raw: Obj): CantonCfg {
   for (const [k, names] of dbs) {
     if (names.length > 1) errors.push(`DB access configuration of nodes ${names.join(', ')} share same DB access (${k}). Each node must use its own database.`);
   }
+  const metrics = prometheusReporters(get(canton, 'monitoring.metrics.reporters'), errors);
   if (errors.length > 0) throw new ConfigError(errors.join(', '));
 
   const remote: RemoteNodeCfg[] = [];
@@ -207,7 +211,7 @@ export function interpret(raw: Obj): CantonCfg {
   }
   const pf = get(canton, 'parameters.ports-file');
   return {
-    nodes, remote, raw,
+    nodes, remote, raw, metrics,
     portsFile: pf === undefined || pf === null ? undefined : String(pf),
     manualStart: truthy(get(canton, 'parameters.manual-start')),
     consoleBoundedMs: parseDuration(get(canton, 'parameters.timeouts.console.bounded'), 60_000),

@@ -16,6 +16,7 @@ import { CantonError } from './errors.js';
 import { faults, recordArgv } from './faults.js';
 import { CompileError, Interp } from './interp.js';
 import { jsonApiServer, listen } from './jsonapi.js';
+import { metricsServer } from './metrics.js';
 import { APP, ENV, initLog, log, RUNNER, SCRIPT } from './log.js';
 import { runOp } from './ops.js';
 import { adminVerifier, checkAuthServices, remoteClientTls, serverTls } from './security.js';
@@ -123,6 +124,13 @@ async function startAll(e: Env): Promise<void> {
   started = true;
   const order = ['sequencer', 'mediator', 'participant'];
   const nodes = [...e.cfg.nodes].sort((a, b) => order.indexOf(a.kind) - order.indexOf(b.kind));
+  // MetricsRegistry starts the Prometheus server with the environment, before any node.
+  for (const ep of e.cfg.metrics) {
+    log('INFO', 'c.d.c.m.MetricsRegistry', `Exposing metrics for Prometheus on port ${ep.address}:${ep.port}`);
+    try { servers.push(await listen(metricsServer(() => e.cfg.nodes, Date.now()), ep.address, ep.port)); } catch (err) {
+      throw new ExitError(1, `Failed to start the Prometheus metrics server on ${ep.address}:${ep.port}: ${(err as NodeJS.ErrnoException).code === 'EADDRINUSE' ? 'Address already in use' : (err as Error).message}`);
+    }
+  }
   for (const n of nodes) {
     try { await startNode(e, n); } catch (err) {
       throw new ExitError(1, `Failed to start ${n.name}: ${(err as Error).message}`);
