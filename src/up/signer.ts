@@ -35,13 +35,16 @@ export async function startSigner(s: UpSession): Promise<void> {
   s.state.signer = undefined;
   // The signer's environment is its own: a minimal base, the topology, its env, secrets and passEnv.
   const baseEnv = baseEnvironment(s.ctx.env);
+  // Token file, CA and client certificate for a secured topology (src/security/signer-token.ts).
+  const security = await M.signerSecurity.prepareSignerSecurity(t, s.ctx.env);
   const env = {
     ...baseEnv,
     ...M.signerEnv.signerEnvironment(t, s.partyIds),
+    ...security.env,
     ...(await M.signerSecrets.readSignerSecrets(spec, s.ctx.env, t.projectDir)),
   };
   const args = spec.args.map((a, i) => M.signerEnv.resolveSignerString(t, s.partyIds, a, `signer.args.${i}`));
-  const launched = await M.signerLaunch.launchSupervisor({ runner: s.ctx.runner, stateDir: t.stateDir, projectDir: t.projectDir, command: spec.command, args, cwd: spec.cwd, env, baseEnv });
+  const launched = await M.signerLaunch.launchSupervisor({ runner: s.ctx.runner, stateDir: t.stateDir, projectDir: t.projectDir, command: spec.command, args, cwd: spec.cwd, env, baseEnv, tokenRefresh: security.token });
   const supervisor = processRef(launched.pid);
   s.startedHere.add('signer');
   const healthUrl = spec.health ? M.signerEnv.resolveSignerString(t, s.partyIds, spec.health.url, 'signer.health.url') : undefined;
