@@ -60,6 +60,8 @@ export async function launchSupervisor(o: {
     pdeathsig,
     envOnStdin: true,
     ...o.backoff,
+    // The supervisor mints the signer's token file itself (src/security/signer-token.ts).
+    ...(o.tokenRefresh ? { tokenRefresh: o.tokenRefresh } : {}),
   };
   await writeFileAtomic(p.specFile, `${JSON.stringify(spec, null, 2)}\n`, 0o600);
   const logOffset = await fileSize(p.logFile);
