@@ -37,7 +37,9 @@ export async function restoreTargetBackup(
   await io.restoreTarget(backup);
   const journal = await openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
   journal.record('restore-backup', 'note', undefined, { from: backup.path, sha256: backup.sha256 });
-  const quiet = Object.assign(Object.create(ctx.output) as typeof ctx.output, { result() {} });
+  // The nested `up` reports through this command: no result document and no event stream of its own.
+  // A plain copy (not a prototype chain): `up` spreads its output when it wires the event stream.
+  const quiet: typeof ctx.output = { ...ctx.output, result() {}, event() {} };
   // `up` takes the project lock itself.
   lock.unlock();
   let code: number;

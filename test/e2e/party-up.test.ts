@@ -45,7 +45,10 @@ it('up replicates alsoHostedOn parties; RequestDeposit as Issuer and Depositor o
   expect(down.exitCode, down.stderr).toBe(0);
   const again = await p.run(['up', '--timeout', '90s', '--json']);
   expect(again.exitCode, again.stderr).toBe(0);
-  expect(JSON.parse(again.stdout).steps.find((s: { id: string }) => s.id === 'party-hosting').status).toBe('done');
+  // `up --json` streams NDJSON events; the last line is the result with the steps.
+  const result = JSON.parse(again.stdout.trim().split('\n').at(-1)!);
+  expect(result.event).toBe('result');
+  expect(result.steps.find((s: { id: string }) => s.id === 'party-hosting').status).toBe('done');
   expect((p.state().parties as Record<string, { id: string }>).Depositor!.id).toBe(depositor);
   expect(await hosts(p)).toEqual({ serial: 2, hosts: ['participant2:Submission', 'participant1:Submission'] });
   expect((await submitCreate(p.ports.participant1.json, [issuer, depositor], { issuer, depositor })).status).toBe(200);
