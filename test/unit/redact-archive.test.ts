@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { redactArchiveText, secretValuesFromEnv, secretValuesFromEnvFile } from '../../src/ci/redact-archive.js';
 
+/** A JWT-shaped string built at test time (header and claims base64url-encoded, a dummy signature): no token in the repository. */
+const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+const JWT_SHAPED = `${b64url({ alg: 'HS256' })}.${b64url({ sub: 'alice' })}.sig_part-1`;
+
 describe('redactArchiveText', () => {
   it.each([
     ['a known value anywhere', 'key is s3cr3t-value here', ['s3cr3t-value'], 'key is *** here'],
@@ -10,7 +14,7 @@ describe('redactArchiveText', () => {
     ['JSON token field', '{"token": "abc.def"}', [], '{"token": "***"}'],
     ['env-style secret', 'SIGNER_TOKEN=xyz987', [], 'SIGNER_TOKEN=***'],
     ['bearer header', 'Authorization: Bearer abcdefghijkl', [], 'Authorization: Bearer ***'],
-    ['a JWT', 'got eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.sig_part-1', [], 'got ***jwt***'],
+    ['a JWT', `got ${JWT_SHAPED}`, [], 'got ***jwt***'],
     ['password in a URL', 'jdbc:postgresql://canton:pw1234@127.0.0.1:5432/db', [], 'jdbc:postgresql://canton:***@127.0.0.1:5432/db'],
     ['ordinary text untouched', 'participant1 started on port 5011', [], 'participant1 started on port 5011'],
   ])('%s', (_n, text, secrets, expected) => {
