@@ -166,6 +166,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--plan-only', 'the same as --dry-run')
     .option('--resume', 'continue an interrupted replication (running the same command again does the same)')
     .option('--templates <dir>', 'take party-*.canton templates from this directory')
+    .option('--events <file>', 'also write the NDJSON progress events to this file')
     .action(lazy('party-replicate'));
 
   const backup = program.command('backup').description('the target backups canton-mpc takes before an ACS import');

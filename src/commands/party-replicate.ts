@@ -19,6 +19,7 @@ import { restoreTargetBackup } from '../party/restore.js';
 import { buildReplicatePlan, ReplicationRun } from '../party/replicate.js';
 import { replicationDir } from '../party/runs.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
+import { planEvents, withEventStream, type EventSink } from '../ui/events.js';
 
 export interface PartyReplicateOptions {
   to?: string;
@@ -28,6 +29,8 @@ export interface PartyReplicateOptions {
   dryRun?: boolean;
   planOnly?: boolean;
   templates?: string;
+  /** Also write the NDJSON progress events here (`--json` puts them on stdout). */
+  events?: string;
 }
 
 function participant(t: Topology, name: string | undefined, flag: string): string {
@@ -39,7 +42,12 @@ function participant(t: Topology, name: string | undefined, flag: string): strin
   return name;
 }
 
-export async function run(ctx: CommandContext, opts: PartyReplicateOptions, partyArg: string): Promise<number> {
+/** `--json` streams NDJSON progress events on stdout (as `up --json` does); `--events FILE` writes the same stream to a file. */
+export async function run(base: CommandContext, opts: PartyReplicateOptions, partyArg: string): Promise<number> {
+  return withEventStream(base, opts.events, (ctx, sink) => replicate(ctx, opts, partyArg, sink));
+}
+
+async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, partyArg: string, sink: EventSink): Promise<number> {
   if (opts.planOnly) opts = { ...opts, dryRun: true };
   const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   let state = await readState(topology.stateDir);
@@ -123,7 +131,16 @@ export async function run(ctx: CommandContext, opts: PartyReplicateOptions, part
     }
 
     const started = Date.now();
-    const common = { signal: ctx.signal, onStep: (s: { index: number; total: number; title: string }) => out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`), pre };
+    const events = planEvents(sink);
+    const common = {
+      signal: ctx.signal,
+      onStep: (s: { id: string; index: number; total: number; title: string }) => {
+        out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`);
+        events.onStep(s);
+      },
+      onOutcome: events.onOutcome,
+      pre,
+    };
     const kill = killHook(ctx.env);
     const { alreadyDone, outcomes, detail } = offline
       ? await executeOffline(io, req, dir, { ...common, info: (l) => out.info(l), ...(kill ? { afterJournalOffline: kill } : {}) }).then(({ run, outcomes }) => ({ alreadyDone: run.assessment!.alreadyDone, outcomes, detail: run.mem.backup ? ` (target backup: ${run.mem.backup.path})` : '' }))

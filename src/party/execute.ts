@@ -15,6 +15,8 @@ import type { History, Observation } from './types.js';
 export interface ExecuteOptions {
   signal?: AbortSignal;
   onStep?: (s: { id: string; title: string; index: number; total: number }) => void;
+  /** After each step, run or skipped (the NDJSON event stream). */
+  onOutcome?: (o: StepOutcome) => void;
   /** Called with the run once it exists, after each step's journal record (test kill hook). */
   afterJournal?: (run: ReplicationRun, stepId: string) => void;
 }
@@ -23,7 +25,7 @@ export interface ExecuteOptions {
 async function runInvocation<R>(journal: Journal, plan: Plan<R>, run: R, o: ExecuteOptions, afterJournal?: (run: R, stepId: string) => void): Promise<{ run: R; outcomes: StepOutcome[] }> {
   journal.record('replicate', 'started');
   try {
-    const outcomes = await runPlan(plan, run, { journal, signal: o.signal, onStep: o.onStep, ...(afterJournal ? { afterJournal: (id: string) => afterJournal(run, id) } : {}) });
+    const outcomes = await runPlan(plan, run, { journal, signal: o.signal, onStep: o.onStep, onOutcome: o.onOutcome, ...(afterJournal ? { afterJournal: (id: string) => afterJournal(run, id) } : {}) });
     journal.record('replicate', 'done');
     return { run, outcomes };
   } catch (e) {

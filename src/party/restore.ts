@@ -39,7 +39,8 @@ export async function restoreTargetBackup(
   journal.record('restore-backup', 'note', undefined, { from: backup.path, sha256: backup.sha256 });
   // The nested `up` reports through this command: no result document and no event stream of its own.
   // A plain copy (not a prototype chain): `up` spreads its output when it wires the event stream.
-  const quiet: typeof ctx.output = { ...ctx.output, result() {}, event() {} };
+  // `json: false`: the nested stream writes nothing to stdout (this command's stream is the one there).
+  const quiet: typeof ctx.output = { ...ctx.output, json: false, result() {}, event() {} };
   // `up` takes the project lock itself.
   lock.unlock();
   let code: number;

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeProject, type CliProject } from '../support/cli.js';
+import { makeProject, resultLine, type CliProject } from '../support/cli.js';
 import { consoleOps, submitCreate } from '../support/party.js';
 
 const opsLog = join(tmpdir(), `ops-offline-${process.pid}-${Date.now()}.ndjson`);
@@ -32,14 +32,14 @@ const imports = () => consoleOps(opsLog).filter((o) => o.op === 'participant.par
 
 describe('party replicate, Workflow 2', () => {
   it('a party with contracts: 13 steps in 4 console runs, backup before one import, contracts on the target, flag cleared', async () => {
-    const dry = JSON.parse((await p.run(['party', 'replicate', 'Issuer', '--to', 'participant2', '--dry-run', '--json'])).stdout);
+    const dry = resultLine((await p.run(['party', 'replicate', 'Issuer', '--to', 'participant2', '--dry-run', '--json'])).stdout);
     expect(dry).toMatchObject({ workflow: 2, permission: 'Observation' });
     expect(dry.steps.filter((s: { pending: boolean }) => s.pending).map((s: { id: string }) => s.id)).toEqual([
       'preflight', 'propose-target-onboarding', 'disconnect-target', 'manual-connect', 'propose-party-side', 'export-acs', 'backup-target', 'import-acs', 'record-target-end', 'reconnect-target', 'auto-reconnect', 'clear-onboarding-flag',
     ]);
     const r = await p.run(['party', 'replicate', 'Issuer', '--to', 'participant2', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    const out = JSON.parse(r.stdout);
+    const out = resultLine(r.stdout);
     expect(out).toMatchObject({ ok: true, workflow: 2, consoleRuns: 4, alreadyDone: false });
     expect(imports().map((o) => o.ok)).toEqual([true]);
     expect(await acsOn(p.ports.participant2.json, ids.Issuer!)).toBe(2);
@@ -57,7 +57,7 @@ describe('party replicate, Workflow 2', () => {
     expect(journal.find((x) => x.step === 'export-acs' && x.status === 'note').data.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(journal.find((x) => x.step === 'preflight' && x.status === 'note').data).toMatchObject({ pruning: null, manualConnect: false });
     // participant2 reconnects by itself again (manualConnect restored).
-    const again = JSON.parse((await p.run(['party', 'replicate', 'Issuer', '--to', 'participant2', '--json'])).stdout);
+    const again = resultLine((await p.run(['party', 'replicate', 'Issuer', '--to', 'participant2', '--json'])).stdout);
     expect(again).toMatchObject({ alreadyDone: true, consoleRuns: 1 });
   }, 120_000);
 
@@ -74,7 +74,7 @@ describe('party replicate, Workflow 2', () => {
     expect(st.runs.at(-1)).toMatchObject({ state: 'failed' });
     const resumed = await p.run(['party', 'replicate', 'Corr', '--to', 'participant2', '--resume', '--json']);
     expect(resumed.exitCode, resumed.stderr).toBe(0);
-    const steps = JSON.parse(resumed.stdout).steps as Array<{ id: string; status: string }>;
+    const steps = resultLine(resumed.stdout).steps as Array<{ id: string; status: string }>;
     expect(steps.find((s) => s.id === 'export-acs')?.status).toBe('done');
     expect(steps.find((s) => s.id === 'propose-party-side')?.status).toBe('skipped');
     // The console could not read the corrupt file, so only the resumed import reached the participant.

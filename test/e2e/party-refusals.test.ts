@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAKE_DAR } from '../emulator/harness.js';
-import { makeProject, type CliProject } from '../support/cli.js';
+import { makeProject, resultLine, type CliProject } from '../support/cli.js';
 import { consoleOps, consoleRun, proposals, submitCreate } from '../support/party.js';
 
 const KILL_STEPS = ['vet-packages', 'preflight', 'propose-party-side', 'propose-participant-side', 'await-effective'];
@@ -81,8 +81,8 @@ participant1.topology.party_to_participant_mappings.propose_delta(party = party,
       await noNewProposals(async () => {
         const r = await p.run(['party', 'replicate', 'Depositor', '--to', 'participant1', '--permission', 'confirmation', '--json']);
         expect(r.exitCode).toBe(8);
-        expect(JSON.parse(r.stdout).error).toMatchObject({ kind: 'participant_not_connected', exitCode: 8 });
-        expect(JSON.parse(r.stdout).error.message).toMatch(/participant1 is not connected to the synchronizer da/);
+        expect(resultLine(r.stdout).error).toMatchObject({ kind: 'participant_not_connected', exitCode: 8 });
+        expect(resultLine(r.stdout).error.message).toMatch(/participant1 is not connected to the synchronizer da/);
       });
     } finally {
       expect((await consoleRun(p, 'participant1.synchronizers.reconnect("da")\n')).code).toBe(0);
@@ -112,14 +112,14 @@ describe('kill -9 at every step boundary, then a re-run', () => {
       expect((await consoleRun(p, `participant2.dars.upload("${join(p.dir, 'extra.dar')}")\n`)).code).toBe(0);
       const cfg = { parties: { Issuer: 'participant1', Depositor: 'participant2', Used: 'participant2', Thr: 'participant2', ...EXTRA }, dars: ['extra.dar'] };
       p.writeConfig(cfg);
-      const dry = JSON.parse((await p.run(['party', 'replicate', party, '--to', 'participant1', '--dry-run', '--json'])).stdout);
+      const dry = resultLine((await p.run(['party', 'replicate', party, '--to', 'participant1', '--dry-run', '--json'])).stdout);
       expect(dry.steps.find((s: { id: string }) => s.id === 'vet-packages').pending).toBe(true);
     }
     const killed = await p.run(['party', 'replicate', party, '--to', 'participant1'], { env: { CANTON_MPC_TEST_KILL_AT: step } });
     expect(killed.signal, killed.stderr).toBe('SIGKILL');
     const rerun = await p.run(['party', 'replicate', party, '--to', 'participant1', '--json']);
     expect(rerun.exitCode, rerun.stderr).toBe(0);
-    const again = JSON.parse(rerun.stdout);
+    const again = resultLine(rerun.stdout);
     // What the killed run finished is observed as done, not done twice.
     if (step === 'await-effective') expect(again.alreadyDone).toBe(true);
     else if (step !== 'preflight') expect(again.steps.find((s: { id: string }) => s.id === step).status).toBe('skipped');

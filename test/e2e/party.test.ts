@@ -1,11 +1,13 @@
 // party status / party replicate (Workflow 1) against the emulator, with memory and Postgres storage:
 // the seed's multi-controller submission fails before the replication (decoded into a fix naming
 // `party replicate`) and succeeds after it; a re-run has nothing to do.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ledgerError } from '../../src/ledger/errors.js';
-import { makeProject, type CliProject } from '../support/cli.js';
+import { makeProject, resultLine, type CliProject } from '../support/cli.js';
 import { consoleOps, proposals, submitCreate } from '../support/party.js';
+import { ProgressEvent } from '../../src/ui/event-schema.js';
 
 const projects: CliProject[] = [];
 afterAll(async () => {
@@ -38,13 +40,27 @@ describe.each(['memory', 'postgres'] as const)('party replicate Depositor --to p
 
     const dry = await p.run(['party', 'replicate', 'Depositor', '--to', 'participant1', '--dry-run', '--json']);
     expect(dry.exitCode, dry.stderr).toBe(0);
-    const plan = JSON.parse(dry.stdout);
+    const plan = resultLine(dry.stdout);
     expect(plan.steps.map((s: { id: string; pending: boolean }) => `${s.id}:${s.pending}`)).toEqual(['preflight:true', 'vet-packages:false', 'propose-party-side:true', 'propose-participant-side:true', 'await-effective:true']);
     expect(proposals(consoleOps(opsLog))).toHaveLength(0);
 
-    const rep = await p.run(['party', 'replicate', 'Depositor', '--to', 'participant1', '--json']);
+    const rep = await p.run(['party', 'replicate', 'Depositor', '--to', 'participant1', '--json', '--events', 'out/replicate.ndjson']);
     expect(rep.exitCode, rep.stderr).toBe(0);
-    const r = JSON.parse(rep.stdout);
+    // Streamed like `up --json`: every line matches the event schema, one step-start/step-done pair
+    // per step that ran, the skipped vetting step, and the result as the last line; the file holds the same.
+    const events = rep.stdout.trim().split('\n').map((l, i) => {
+      const parsed = ProgressEvent.safeParse(JSON.parse(l));
+      if (!parsed.success) throw new Error(`event ${i + 1} does not match the schema: ${l}\n${parsed.error.message}`);
+      return parsed.data as Record<string, any>;
+    });
+    expect(events.map((e) => `${e.event}${e.step ? ` ${e.step}` : ''}`)).toEqual([
+      'step-start preflight', 'step-done preflight', 'step-skipped vet-packages',
+      'step-start propose-party-side', 'step-done propose-party-side',
+      'step-start propose-participant-side', 'step-done propose-participant-side',
+      'step-start await-effective', 'step-done await-effective', 'result',
+    ]);
+    expect(readFileSync(join(p.dir, 'out', 'replicate.ndjson'), 'utf8')).toBe(`${rep.stdout}\n`);
+    const r = resultLine(rep.stdout);
     expect(r).toMatchObject({ ok: true, workflow: 1, source: 'participant2', target: 'participant1', permission: 'Submission', alreadyDone: false, consoleRuns: 2 });
     expect(proposals(consoleOps(opsLog)).map((o) => `${o.node}:${o.ok}`)).toEqual(['participant2:true', 'participant1:true']);
 
@@ -62,7 +78,7 @@ describe.each(['memory', 'postgres'] as const)('party replicate Depositor --to p
 
     const again = await p.run(['party', 'replicate', 'Depositor', '--to', 'participant1', '--json']);
     expect(again.exitCode, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout)).toMatchObject({ alreadyDone: true, changed: false, consoleRuns: 1 });
+    expect(resultLine(again.stdout)).toMatchObject({ event: 'result', alreadyDone: true, changed: false, consoleRuns: 1 });
     expect(proposals(consoleOps(opsLog))).toHaveLength(2);
     // Depositor has a contract now: a third participant would need Workflow 2.
     const st = JSON.parse((await p.run(['party', 'status', 'Depositor', '--json'])).stdout).parties[0];

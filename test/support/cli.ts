@@ -262,3 +262,8 @@ export async function signerProject(extra: Record<string, unknown> = {}): Promis
   return p;
 }
 
+
+/** The last line of a streaming command's `--json` output (NDJSON events): its `result` document. */
+export function resultLine(stdout: string): any {
+  return JSON.parse(stdout.trim().split('\n').at(-1)!);
+}
