@@ -49,6 +49,69 @@ describe('canton-mpc env', () => {
   }, 120_000);
 });
 
+describe('canton-mpc env on a secured topology (security: jwt)', () => {
+  it('--with-tokens: a working token per user in every format, masked with ::add-mask:: in github format; without it no token anywhere', async () => {
+    const p = await makeProject({ config: { security: 'jwt' } });
+    projects.push(p);
+    const up = await p.run(['up', '--timeout', '60s']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const users = (p.state().users as Array<{ id: string }>).map((u) => u.id);
+    expect(users.length).toBeGreaterThan(1);
+    const key = (u: string) => `CANTON_MPC_TOKEN_${u.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+    const jwtShape = /eyJ[\w-]+\.[\w-]+\.[\w-]+/;
+    const json = `http://127.0.0.1:${p.ports.participant1.json}`;
+
+    // Without --with-tokens: no token in any format, on stdout, on stderr or in the GitHub files.
+    const ghEnv0 = join(tmp, 'jwt_env0');
+    const ghOut0 = join(tmp, 'jwt_out0');
+    for (const format of ['dotenv', 'json', 'shell', 'github']) {
+      const r = await p.run(['env', '--format', format], { env: { GITHUB_ENV: ghEnv0, GITHUB_OUTPUT: ghOut0 } });
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.stdout + r.stderr, format).not.toMatch(jwtShape);
+      expect(r.stdout, format).not.toMatch(/TOKEN|add-mask/);
+    }
+    for (const f of [ghEnv0, ghOut0]) {
+      expect(readFileSync(f, 'utf8')).toContain('CANTON_MPC_PARTY_ISSUER=');
+      expect(readFileSync(f, 'utf8')).not.toMatch(/TOKEN|eyJ/);
+    }
+
+    // dotenv, json, shell: one token per user, each accepted by the JSON API for its own user.
+    const dotenv = await p.run(['env', '--with-tokens']);
+    expect(dotenv.exitCode, dotenv.stderr).toBe(0);
+    const kv = Object.fromEntries(dotenv.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const issuerUser = users.find((u) => u === 'issuer-user')!;
+    const token = kv[key(issuerUser)]!;
+    expect(token).toMatch(jwtShape);
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'))).toMatchObject({ sub: issuerUser });
+    const who = await fetch(`${json}/v2/authenticated-user`, { headers: { authorization: `Bearer ${token}` } });
+    expect(who.status).toBe(200);
+    expect(((await who.json()) as { user: { id: string } }).user.id).toBe(issuerUser);
+    expect((await fetch(`${json}/v2/authenticated-user`)).status).toBe(401);
+    for (const u of users) expect(kv[key(u)], u).toMatch(jwtShape);
+    expect(dotenv.stderr).not.toMatch(jwtShape);
+
+    const asJson = await p.run(['env', '--with-tokens', '--format', 'json']);
+    const doc = JSON.parse(asJson.stdout);
+    for (const u of users) expect(doc[key(u)], u).toMatch(jwtShape);
+    const shell = await p.run(['env', '--with-tokens', '--format', 'shell']);
+    const sourced = await execa('bash', ['-c', `${shell.stdout}\necho "$${key(issuerUser)}"`]);
+    expect(sourced.stdout.trim()).toMatch(jwtShape);
+
+    // github: the tokens go to GITHUB_ENV and GITHUB_OUTPUT, and each is masked on stdout before anything else.
+    const ghEnv = join(tmp, 'jwt_env');
+    const ghOut = join(tmp, 'jwt_out');
+    const gh = await p.run(['env', '--with-tokens', '--format', 'github'], { env: { GITHUB_ENV: ghEnv, GITHUB_OUTPUT: ghOut } });
+    expect(gh.exitCode, gh.stderr).toBe(0);
+    const fileKv = (f: string) => Object.fromEntries(readFileSync(f, 'utf8').trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    const envTokens = users.map((u) => fileKv(ghEnv)[key(u)]);
+    for (const t of envTokens) expect(t).toMatch(jwtShape);
+    expect(users.map((u) => fileKv(ghOut)[key(u)])).toEqual(envTokens);
+    const lines = gh.stdout.trim().split('\n');
+    expect(lines.sort()).toEqual(envTokens.map((t) => `::add-mask::${t}`).sort());
+    expect(gh.stderr).not.toMatch(jwtShape);
+  }, 120_000);
+});
+
 describe('canton-mpc diagnostics', () => {
   it('after a failed up: the archive holds config, rendered files, journal, state, log tails, status, doctor, versions, and no planted secret', async () => {
     const p = await signerProject();
