@@ -1,12 +1,11 @@
-import createClient from 'openapi-fetch';
 import pRetry, { AbortError } from 'p-retry';
 import type { v3_4 } from '@canton-network/core-ledger-client-types';
 import { isCantonMpcError, PrerequisiteError, RemoteError } from '../errors.js';
-import { httpRequest, type FetchLike } from '../system/http.js';
+import { httpExchange, type FetchLike } from '../system/http.js';
 import { isRetryableStatus, ledgerError, LedgerHttpError } from './errors.js';
 import type { Right } from './rights.js';
 
-type Paths = v3_4.paths;
+type Schemas = v3_4.components['schemas'];
 export type PartyDetails = v3_4.components['schemas']['PartyDetails'];
 export type LedgerUser = v3_4.components['schemas']['User'];
 
@@ -42,31 +41,24 @@ export interface LedgerClient {
 }
 
 /**
- * Typed JSON Ledger API v2 client (openapi-fetch over the 3.4 spec types). Requests go through the
- * one HTTP client; 5xx, 429 and connection failures are retried with backoff, every other failure
- * becomes a RemoteError naming the endpoint and Canton's error code.
+ * Typed JSON Ledger API v2 client (bodies and answers typed by the 3.4 spec's schemas). Requests go
+ * through the one HTTP client's keep-alive exchange; 5xx, 429 and connection failures are retried
+ * with backoff, every other failure becomes a RemoteError naming the endpoint and Canton's error code.
  */
 export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
   const baseUrl = opts.baseUrl.replace(/\/$/, '');
   const timeoutMs = opts.timeoutMs ?? LEDGER_REQUEST_TIMEOUT_MS;
-  const api = createClient<Paths>({
-    baseUrl,
-    fetch: async (req: Request) => {
-      const body = req.method === 'GET' || req.method === 'HEAD' ? undefined : await req.text();
-      const headers: Record<string, string> = {};
-      req.headers.forEach((v, k) => (headers[k] = v));
-      if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-      return httpRequest(req.url, { method: req.method, headers, body, timeoutMs, signal: opts.signal }, opts.fetch);
-    },
-  });
+  const headers: Record<string, string> = { accept: 'application/json', ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}) };
+  const jsonHeaders = { ...headers, 'content-type': 'application/json' };
 
-  async function call<T>(method: string, path: string, fn: () => Promise<{ data?: T; error?: unknown; response: Response }>, accept?: (status: number, body: unknown) => T | undefined): Promise<T> {
+  /** One request: its parsed JSON answer; `accept` turns a failure status into a value instead. */
+  async function call<T>(method: 'GET' | 'POST', path: string, body?: unknown, accept?: (status: number, body: unknown) => T | undefined): Promise<T> {
     const url = `${baseUrl}${path}`;
     return pRetry(
       async () => {
-        let r: { data?: T; error?: unknown; response: Response };
+        let r: Awaited<ReturnType<typeof httpExchange>>;
         try {
-          r = await fn();
+          r = await httpExchange(url, { method, headers: body === undefined ? headers : jsonHeaders, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs, signal: opts.signal }, opts.fetch);
         } catch (e) {
           // Connection refused or timed out: retryable, unless we were cancelled.
           if (opts.signal?.aborted) throw new AbortError(e as Error);
@@ -74,12 +66,12 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
           if (e instanceof PrerequisiteError) throw new AbortError(e);
           throw e;
         }
-        const status = r.response.status;
-        if (r.response.ok) return r.data as T;
-        const accepted = accept?.(status, r.error);
+        const parsed = parseBody(r.text);
+        if (r.ok) return parsed as T;
+        const accepted = accept?.(r.status, parsed);
         if (accepted !== undefined) return accepted;
-        const err = new LedgerHttpError(status, r.error, ledgerError(method, url, status, r.error));
-        if (isRetryableStatus(status)) throw err;
+        const err = new LedgerHttpError(r.status, parsed, ledgerError(method, url, r.status, parsed));
+        if (isRetryableStatus(r.status)) throw err;
         throw new AbortError(err);
       },
       {
@@ -98,64 +90,67 @@ export function createLedgerClient(opts: LedgerClientOptions): LedgerClient {
       throw new RemoteError(`${method} ${url} failed: ${(e as Error).message}`, { where: `${method} ${url}`, cause: e });
     });
   }
+  const user = (id: string) => `/v2/users/${encodeURIComponent(id)}`;
 
   return {
     baseUrl,
     async listParties(filterParty) {
       return paginate(async (pageToken) => {
-        const query = { ...(filterParty ? { 'filter-party': filterParty } : {}), pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) };
-        const data = await call('GET', '/v2/parties', () => api.GET('/v2/parties', { params: { query } }));
-        return { items: (data?.partyDetails ?? []) as PartyDetails[], next: data?.nextPageToken };
+        const q = query({ ...(filterParty ? { 'filter-party': filterParty } : {}), pageSize: String(PAGE_SIZE), ...(pageToken ? { pageToken } : {}) });
+        const data = await call<Schemas['ListKnownPartiesResponse']>('GET', `/v2/parties?${q}`);
+        return { items: data?.partyDetails ?? [], next: data?.nextPageToken };
       });
     },
     async allocateParty(hint) {
-      const data = await call('POST', '/v2/parties', () =>
-        api.POST('/v2/parties', { body: { partyIdHint: hint, identityProviderId: '' } as v3_4.components['schemas']['AllocatePartyRequest'] }),
-      );
+      const body: Partial<Schemas['AllocatePartyRequest']> = { partyIdHint: hint, identityProviderId: '' };
+      const data = await call<Schemas['AllocatePartyResponse']>('POST', '/v2/parties', body);
       return data.partyDetails as PartyDetails;
     },
     async listUsers() {
       return paginate(async (pageToken) => {
-        const query = { pageSize: PAGE_SIZE, ...(pageToken ? { pageToken } : {}) };
-        const data = await call('GET', '/v2/users', () => api.GET('/v2/users', { params: { query } }));
-        return { items: (data?.users ?? []) as LedgerUser[], next: data?.nextPageToken };
+        const data = await call<Schemas['ListUsersResponse']>('GET', `/v2/users?${query({ pageSize: String(PAGE_SIZE), ...(pageToken ? { pageToken } : {}) })}`);
+        return { items: data?.users ?? [], next: data?.nextPageToken };
       });
     },
     async getUser(id) {
-      const path = `/v2/users/${encodeURIComponent(id)}`;
-      const data = await call<{ user?: LedgerUser } | null>('GET', path, () => api.GET('/v2/users/{user-id}', { params: { path: { 'user-id': id } } }), (status) =>
-        status === 404 ? null : undefined,
-      );
+      const data = await call<Schemas['GetUserResponse'] | null>('GET', user(id), undefined, (status) => (status === 404 ? null : undefined));
       return data?.user;
     },
-    async createUser(user, rights) {
-      const body = { user: { id: user.id, primaryParty: user.primaryParty ?? '', isDeactivated: false, identityProviderId: '' }, rights };
-      const r = await call<{ created: boolean }>(
-        'POST',
-        '/v2/users',
-        async () => {
-          const res = await api.POST('/v2/users', { body: body as v3_4.components['schemas']['CreateUserRequest'] });
-          return { ...res, data: res.response.ok ? { created: true } : undefined };
-        },
+    async createUser(u, rights) {
+      // The rights travel with the create (CreateUserRequest.rights): one request per new user.
+      const body = { user: { id: u.id, primaryParty: u.primaryParty ?? '', isDeactivated: false, identityProviderId: '' }, rights } as Schemas['CreateUserRequest'];
+      const exists = { created: false };
+      const r = await call<unknown>('POST', '/v2/users', body, (status, err) =>
         // Only USER_ALREADY_EXISTS means "exists": 409 is also what any gRPC ABORTED becomes
         // (GrpcHttpErrorCodes.scala:20), e.g. a concurrent update, which is an error.
-        (status, err) => (status === 409 && (err as { code?: string } | undefined)?.code === 'USER_ALREADY_EXISTS' ? { created: false } : undefined),
+        status === 409 && (err as { code?: string } | undefined)?.code === 'USER_ALREADY_EXISTS' ? exists : undefined,
       );
-      return r;
+      return r === exists ? exists : { created: true };
     },
     async listRights(userId) {
-      const path = `/v2/users/${encodeURIComponent(userId)}/rights`;
-      const data = await call('GET', path, () => api.GET('/v2/users/{user-id}/rights', { params: { path: { 'user-id': userId } } }));
+      const data = await call<Schemas['ListUserRightsResponse']>('GET', `${user(userId)}/rights`);
       return (data?.rights ?? []) as Right[];
     },
     async grantRights(userId, rights) {
-      const path = `/v2/users/${encodeURIComponent(userId)}/rights`;
-      const data = await call('POST', path, () =>
-        api.POST('/v2/users/{user-id}/rights', { params: { path: { 'user-id': userId } }, body: { userId, rights, identityProviderId: '' } }),
-      );
+      const body: Schemas['GrantUserRightsRequest'] = { userId, rights, identityProviderId: '' } as Schemas['GrantUserRightsRequest'];
+      const data = await call<Schemas['GrantUserRightsResponse']>('POST', `${user(userId)}/rights`, body);
       return (data?.newlyGrantedRights ?? []) as Right[];
     },
   };
+}
+
+/** JSON, or the text itself (a proxy's HTML error page, Canton's plain-text 404), or undefined when empty. */
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+function query(params: Record<string, string>): string {
+  return new URLSearchParams(params).toString();
 }
 
 export { probeReadyz } from './probe.js';

@@ -4,7 +4,7 @@
  * participant cannot answer for the pruned range, and a failed call cannot answer at all: both are
  * `unknown`, which the decision guide treats like `used` (the runbook's safe path).
  */
-import { httpRequest, type FetchLike } from '../system/http.js';
+import { httpExchange, type FetchLike } from '../system/http.js';
 import type { History } from './types.js';
 
 export interface HistorySource {
@@ -19,8 +19,9 @@ const wildcard = (party: string) => ({ filtersByParty: { [party]: { cumulative: 
 
 async function call(base: string, method: 'GET' | 'POST', path: string, body: unknown, fetchImpl?: FetchLike): Promise<unknown> {
   const url = `${base.replace(/\/$/, '')}${path}`;
-  const r = await httpRequest(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: HISTORY_TIMEOUT_MS }, fetchImpl);
-  const text = await r.text();
+  // The shared client: the topology's CA and an admin token on a secured topology (security/activate.ts).
+  const r = await httpExchange(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: HISTORY_TIMEOUT_MS }, fetchImpl);
+  const text = r.text;
   if (!r.ok) throw new Error(`${method} ${url} answered ${r.status}: ${text.slice(0, 200)}`);
   return text === '' ? {} : (JSON.parse(text) as unknown);
 }

@@ -35,6 +35,7 @@ let material: TlsMaterial | undefined;
 export function configureHttpSecurity(s: HttpSecurity): void {
   current = s;
   material = undefined;
+  agent = undefined;
 }
 
 export function httpSecurity(): HttpSecurity {
@@ -71,15 +72,21 @@ export function tlsFor(url: string): TlsMaterial | undefined {
 
 let agent: Agent | undefined;
 
+/** The keep-alive https.Agent that trusts the topology's CA (and presents the client certificate under mTLS). */
+export function secureAgent(): Agent {
+  const m = tlsMaterial()!;
+  agent ??= new Agent({ keepAlive: true, ca: m.ca, ...(m.cert ? { cert: m.cert } : {}), ...(m.key ? { key: m.key } : {}) });
+  return agent;
+}
+
 /**
  * A fetch over node:https with the topology's CA (Node's built-in fetch cannot take one). Bodies
  * are read whole: the JSON API answers are small.
  */
 export function secureFetch(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | Uint8Array; signal?: AbortSignal }): Promise<Response> {
-  const m = tlsMaterial()!;
-  agent ??= new Agent({ keepAlive: true, ca: m.ca, ...(m.cert ? { cert: m.cert } : {}), ...(m.key ? { key: m.key } : {}) });
+  const a = secureAgent();
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, agent, signal: init.signal }, (res) => {
+    const req = request(url, { method: init.method ?? 'GET', headers: init.headers, agent: a, signal: init.signal }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('error', reject);

@@ -1,9 +1,12 @@
+import { Agent as HttpAgent, request as plainRequest, type IncomingMessage } from 'node:http';
+import { request as tlsRequest } from 'node:https';
 import { isCantonMpcError, RemoteError } from '../errors.js';
-import { authorizationFor, secureFetch, tlsFor } from './http-security.js';
+import { authorizationFor, secureAgent, secureFetch, tlsFor } from './http-security.js';
 
 /**
- * The one HTTP client: Node's fetch with a named per-request timeout. Failures name the method and
- * URL. Callers that speak the JSON Ledger API go through `ledger/client.ts`, which wraps this.
+ * The one HTTP client, with a named per-request timeout; failures name the method and URL. Two entry
+ * points: `httpRequest` (fetch) for downloads and outside services, `httpExchange` (keep-alive
+ * node:http) for the JSON Ledger API; callers that speak it go through `ledger/client.ts`.
  */
 export interface HttpRequest {
   method?: string;
@@ -30,23 +33,91 @@ const HINTS: Record<string, string> = {
 
 export type FetchLike = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+async function withAuthorization(url: string, headers: Record<string, string> | undefined): Promise<Record<string, string> | undefined> {
+  if (Object.keys(headers ?? {}).some((k) => k.toLowerCase() === 'authorization')) return headers;
+  const auth = await authorizationFor(url);
+  return auth ? { ...headers, authorization: auth } : headers;
+}
+
+function requestSignal(req: HttpRequest): AbortSignal {
+  const timeout = AbortSignal.timeout(req.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
+  return req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+}
+
+/** A failure of the request itself (no answer): a RemoteError naming the method, URL, cause and fix. */
+function requestFailed(method: string, url: string, req: HttpRequest, e: unknown): never {
+  if (isCantonMpcError(e)) throw e;
+  const err = e as Error & { cause?: { code?: string } };
+  const code = err.cause?.code ?? (err as { code?: string }).code;
+  const reason = err.name === 'TimeoutError' ? `no answer within ${req.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS} ms` : (code ?? err.message);
+  throw new RemoteError(`${method} ${url} failed: ${reason}`, { where: `${method} ${url}`, cause: e, kind: 'http_failed', hint: HINTS[code ?? ''] });
+}
+
+/** Downloads, release metadata, the signer's health: Node's fetch (redirects, streamed bodies, the system trust store). */
 export async function httpRequest(url: string, req: HttpRequest = {}, fetchImpl?: FetchLike): Promise<Response> {
   const method = req.method ?? 'GET';
-  const timeout = AbortSignal.timeout(req.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS);
-  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  const signal = requestSignal(req);
   try {
-    let headers = req.headers;
-    if (!Object.keys(headers ?? {}).some((k) => k.toLowerCase() === 'authorization')) {
-      const auth = await authorizationFor(url);
-      if (auth) headers = { ...headers, authorization: auth };
-    }
+    const headers = await withAuthorization(url, req.headers);
     const f = fetchImpl ?? (tlsFor(url) ? (secureFetch as FetchLike) : fetch);
     return await f(url, { method, headers, body: req.body, signal });
   } catch (e) {
-    if (isCantonMpcError(e)) throw e;
-    const err = e as Error & { cause?: { code?: string } };
-    const code = err.cause?.code ?? (err as { code?: string }).code;
-    const reason = err.name === 'TimeoutError' ? `no answer within ${req.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS} ms` : (code ?? err.message);
-    throw new RemoteError(`${method} ${url} failed: ${reason}`, { where: `${method} ${url}`, cause: e, kind: 'http_failed', hint: HINTS[code ?? ''] });
+    requestFailed(method, url, req, e);
   }
+}
+
+/** A small answer, read whole. */
+export interface HttpAnswer {
+  status: number;
+  ok: boolean;
+  text: string;
+}
+
+/**
+ * Keep-alive sockets for the topology's own plain-HTTP endpoints. Many short JSON exchanges with one
+ * participant (200 users) pay a TCP handshake each without it; with it, a handful of sockets carry them all.
+ */
+let plainAgent: HttpAgent | undefined;
+
+/**
+ * Short JSON exchanges with the topology's nodes (the JSON Ledger API): node:http(s) over keep-alive
+ * agents, the topology's CA and client certificate for its own https origins (http-security.ts), the
+ * body read whole. Not fetch: building fetch's Request/Response objects and web streams costs more
+ * CPU than the exchange itself on a loaded machine (bench/users.mjs). Redirects are not followed:
+ * the JSON API does not send any. `fetchImpl` (tests) replaces the transport.
+ */
+export async function httpExchange(url: string, req: HttpRequest = {}, fetchImpl?: FetchLike): Promise<HttpAnswer> {
+  const method = req.method ?? 'GET';
+  const signal = requestSignal(req);
+  try {
+    const headers = await withAuthorization(url, req.headers);
+    if (fetchImpl) {
+      const r = await fetchImpl(url, { method, headers, body: req.body, signal });
+      return { status: r.status, ok: r.ok, text: await r.text() };
+    }
+    return await nodeExchange(url, method, headers ?? {}, req.body, signal);
+  } catch (e) {
+    requestFailed(method, url, req, e);
+  }
+}
+
+function nodeExchange(url: string, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, signal: AbortSignal): Promise<HttpAnswer> {
+  const https = url.startsWith('https:');
+  const agent = https ? (tlsFor(url) ? secureAgent() : undefined) : (plainAgent ??= new HttpAgent({ keepAlive: true }));
+  const send = https ? tlsRequest : plainRequest;
+  const h = body === undefined ? headers : { ...headers, 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) };
+  return new Promise((resolve, reject) => {
+    const r = send(url, { method, headers: h, agent, signal }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const status = res.statusCode ?? 500;
+        resolve({ status, ok: status >= 200 && status < 300, text: Buffer.concat(chunks).toString('utf8') });
+      });
+    });
+    // Shaped like fetch's failures (`cause.code`, a TimeoutError name), so requestFailed names the cause the same way.
+    r.on('error', (e) => reject(Object.assign(new TypeError('request failed'), { cause: e, name: (e as Error).name === 'AbortError' ? ((signal.reason as Error)?.name ?? 'AbortError') : 'TypeError' })));
+    r.end(body);
+  });
 }

@@ -1,7 +1,7 @@
 /**
  * Everything `up` needs beyond the fast path is loaded only when the plan runs: the fast path on a
  * healthy topology (read state, probe, compare) must answer within 0.5 s, and these modules (tar,
- * pg, openapi-fetch, the release installer) cost ~100 ms to import.
+ * pg, p-retry, the release installer) cost ~100 ms to import.
  */
 const lazy = {
   install: () => import('../canton/install.js'),
