@@ -33,6 +33,11 @@ export interface ConsoleTarget {
   runner: ProcessRunner;
   signal?: AbortSignal;
   env?: Record<string, string | undefined>;
+  /**
+   * Called before every console start. On a secured topology it rewrites the 0600 token file
+   * remote.conf includes (security/console-tokens.ts): tokens live minutes, a run can come long after `up`.
+   */
+  beforeRun?: () => Promise<unknown>;
 }
 
 export interface ConsoleRunOptions {
@@ -108,6 +113,7 @@ function lineStream(onLine: (line: string) => void): { push(chunk: string): void
 }
 
 export async function runConsoleScript(target: ConsoleTarget, o: ConsoleRunOptions): Promise<ConsoleRunResult> {
+  await target.beforeRun?.();
   mkdirSync(target.dir, { recursive: true });
   const path = join(target.dir, o.name);
   await writeFileAtomic(path, o.script, 0o600);

@@ -20,7 +20,7 @@ export async function run(ctx: CommandContext, opts: { templates?: string }, par
     }
     parties = [one];
   }
-  const io = createPartyIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir: join(topology.stateDir, REPLICATION_DIR, 'status'), templatesDir: opts.templates });
+  const io = createPartyIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir: join(topology.stateDir, REPLICATION_DIR, 'status'), templatesDir: opts.templates, processEnv: ctx.env });
   const anchor = topology.participants[0]!.name;
   const obs = await io.observe(parties.map((p) => p.id), anchor);
   const rows = [];

@@ -11,16 +11,22 @@ export interface HistorySource {
   participant: string;
   /** The participant's JSON API, e.g. http://127.0.0.1:5013. */
   url: string;
+  /**
+   * The Authorization header to read with on a secured topology (party/history-reader.ts): the
+   * participant-admin token the client adds by default holds no read right (Claims.canReadAs).
+   */
+  authorization?: () => Promise<string | undefined>;
 }
 
 const HISTORY_TIMEOUT_MS = 10_000;
 
 const wildcard = (party: string) => ({ filtersByParty: { [party]: { cumulative: [{ identifierFilter: { WildcardFilter: { value: { includeCreatedEventBlob: false } } } }] } }, verbose: false });
 
-async function call(base: string, method: 'GET' | 'POST', path: string, body: unknown, fetchImpl?: FetchLike): Promise<unknown> {
+async function request(base: string, method: 'GET' | 'POST', path: string, body: unknown, fetchImpl?: FetchLike, authorization?: string): Promise<unknown> {
   const url = `${base.replace(/\/$/, '')}${path}`;
-  // The shared client: the topology's CA and an admin token on a secured topology (security/activate.ts).
-  const r = await httpExchange(url, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: HISTORY_TIMEOUT_MS }, fetchImpl);
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) };
+  // The shared client: the topology's CA on a secured topology, and the reader's token when given (else the admin token, security/activate.ts).
+  const r = await httpExchange(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: HISTORY_TIMEOUT_MS }, fetchImpl);
   const text = r.text;
   if (!r.ok) throw new Error(`${method} ${url} answered ${r.status}: ${text.slice(0, 200)}`);
   return text === '' ? {} : (JSON.parse(text) as unknown);
@@ -36,11 +42,13 @@ export interface ParticipantHistory {
 
 export async function participantHistory(src: HistorySource, party: string, fetchImpl?: FetchLike): Promise<ParticipantHistory> {
   try {
-    const end = Number(((await call(src.url, 'GET', '/v2/state/ledger-end', undefined, fetchImpl)) as { offset?: number }).offset ?? 0);
-    const pruned = Number(((await call(src.url, 'GET', '/v2/state/latest-pruned-offsets', undefined, fetchImpl)) as { participantPrunedUpToInclusive?: number }).participantPrunedUpToInclusive ?? 0);
+    const auth = await src.authorization?.();
+    const call = (method: 'GET' | 'POST', path: string, body: unknown, f?: FetchLike) => request(src.url, method, path, body, f, auth);
+    const end = Number(((await call('GET', '/v2/state/ledger-end', undefined, fetchImpl)) as { offset?: number }).offset ?? 0);
+    const pruned = Number(((await call('GET', '/v2/state/latest-pruned-offsets', undefined, fetchImpl)) as { participantPrunedUpToInclusive?: number }).participantPrunedUpToInclusive ?? 0);
     if (end === 0) return { participant: src.participant, activeContracts: 0, transactions: 0, prunedUpTo: pruned };
-    const acs = (await call(src.url, 'POST', '/v2/state/active-contracts?limit=1', { activeAtOffset: end, eventFormat: wildcard(party) }, fetchImpl)) as unknown[];
-    const updates = (await call(src.url, 'POST', '/v2/updates?limit=1', {
+    const acs = (await call('POST', '/v2/state/active-contracts?limit=1', { activeAtOffset: end, eventFormat: wildcard(party) }, fetchImpl)) as unknown[];
+    const updates = (await call('POST', '/v2/updates?limit=1', {
       beginExclusive: pruned,
       endInclusive: end,
       updateFormat: { includeTransactions: { eventFormat: wildcard(party), transactionShape: 'TRANSACTION_SHAPE_ACS_DELTA' } },

@@ -14,6 +14,7 @@ import type { State } from '../state/state.js';
 import { isOurProcess } from '../state/pids.js';
 import type { ProcessRunner } from '../system/process.js';
 import { partyHistory, summarizeHistory, participantHistory } from './history.js';
+import { historyReader } from './history-reader.js';
 import { parseObservation } from './observe.js';
 import type { PartyIO } from './replicate.js';
 import type { OfflineIO } from './offline.js';
@@ -31,6 +32,8 @@ export interface PartyEnv {
   /** Where this run's scripts and console log go. */
   dir: string;
   templatesDir?: string;
+  /** The command's environment (auth secrets named in the config); defaults to this process's. */
+  processEnv?: NodeJS.ProcessEnv;
 }
 
 /** Fixes for the Canton errors the party scripts can meet. */
@@ -61,7 +64,10 @@ export function consoleTarget(env: PartyEnv): ConsoleTarget {
   if (!c || !isOurProcess(c) || !c.readyAt) {
     throw new PrerequisiteError('the topology is not running', { hint: 'Start it with `canton-mpc up`, then run this command again.', kind: 'not_running' });
   }
-  return { cantonHome: c.home, javaHome: c.javaHome, remoteConf: join(env.topology.stateDir, 'config', 'remote.conf'), dir: env.dir, runner: env.runner, signal: env.signal };
+  const t = env.topology;
+  // A secured topology: fresh console tokens before each run (the ones `up` wrote may have expired).
+  const beforeRun = t.security.jwt ? async () => (await import('../security/console-tokens.js')).writeConsoleTokens(t, env.processEnv ?? process.env) : undefined;
+  return { cantonHome: c.home, javaHome: c.javaHome, remoteConf: join(t.stateDir, 'config', 'remote.conf'), dir: env.dir, runner: env.runner, signal: env.signal, ...(beforeRun ? { beforeRun } : {}) };
 }
 
 export interface CountingPartyIO extends PartyIO {
@@ -87,9 +93,10 @@ export function createPartyIO(env: PartyEnv): CountingPartyIO {
       return parseObservation(r.steps, partyIds);
     },
     async history(partyId, hosts) {
+      const reader = historyReader(t, env.processEnv ?? process.env);
       const sources = hosts.flatMap((h) => {
         const p = t.participants.find((x) => x.name === h);
-        return p ? [{ participant: h, url: jsonApiUrl(p) }] : [];
+        return p ? [{ participant: h, url: jsonApiUrl(p), ...(reader ? { authorization: () => reader(h) } : {}) }] : [];
       });
       const outside = hosts.filter((h) => !t.participants.some((x) => x.name === h));
       if (outside.length === 0) return partyHistory(sources, partyId);
@@ -131,7 +138,7 @@ async function targetConnection(env: PartyEnv, processEnv: NodeJS.ProcessEnv): P
 }
 
 export function createOfflineIO(env: PartyEnv, target: string, processEnv: NodeJS.ProcessEnv): OfflineIO & CountingPartyIO & { checkBackup(): Promise<void>; restoreTarget(backup: { path: string; sha256: string; database: string }): Promise<void> } {
-  const base = createPartyIO(env);
+  const base = createPartyIO({ processEnv, ...env });
   const node = env.topology.participants.find((p) => p.name === target)!;
   let tools: PgTools | undefined;
   const ensureTools = async () => {

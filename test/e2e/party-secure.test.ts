@@ -1,0 +1,37 @@
+// The party runbooks on a secured topology (security: jwt+tls): every console run gets fresh tokens
+// (remote.conf includes the 0600 token file, rewritten before each run: tokens live seconds here) and
+// the history check goes over HTTPS with the topology's CA and an admin token.
+import { afterAll, describe, expect, it } from 'vitest';
+import { makeProject, resultLine, type CliProject } from '../support/cli.js';
+
+let p: CliProject | undefined;
+afterAll(async () => {
+  await p?.cleanup();
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('party runbooks with security: jwt+tls', () => {
+  it('party status and a Workflow 1 party replicate work after the tokens up wrote have expired', async () => {
+    p = await makeProject({ config: { security: 'jwt+tls', auth: { type: 'generated', tokenLifetime: '3s' } } });
+    const up = await p.run(['up', '--timeout', '60s']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    const depositor = p.state().parties.Depositor.id as string;
+    // Longer than the tokens up wrote for the console live: a run with those would be refused.
+    await sleep(4_000);
+
+    const s1 = await p.run(['party', 'status', 'Depositor', '--json']);
+    expect(s1.exitCode, s1.stderr).toBe(0);
+    const d1 = JSON.parse(s1.stdout).parties[0];
+    // history state 'none' needs the JSON API answers (an unknown history would say so).
+    expect(d1, JSON.stringify(d1.history)).toMatchObject({ name: 'Depositor', id: depositor, workflow: 1, history: { state: 'none' } });
+    expect(d1.hosts).toEqual([{ participant: 'participant2', permission: 'Submission', onboarding: false }]);
+
+    await sleep(4_000);
+    const rep = await p.run(['party', 'replicate', 'Depositor', '--to', 'participant1', '--json']);
+    expect(rep.exitCode, rep.stderr).toBe(0);
+    expect(resultLine(rep.stdout)).toMatchObject({ event: 'result', ok: true, workflow: 1, alreadyDone: false, target: 'participant1' });
+    const s2 = JSON.parse((await p.run(['party', 'status', 'Depositor', '--json'])).stdout).parties[0];
+    expect(s2.hosts.map((h: { participant: string }) => h.participant)).toEqual(['participant2', 'participant1']);
+  }, 120_000);
+});
