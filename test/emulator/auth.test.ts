@@ -49,9 +49,14 @@ test('unsafe-jwt-hmac-256: open health, 401 without/with bad token, exp rules, a
   expect((await get(`${b}/v2/parties`, alice, { method: 'POST', body: '{"partyIdHint":"x"}' })).status).toBe(403);
   const issuer = /Issuer: {2}(\S+)/.exec(d.out())![1]!;
   const depositor = /Depositor: (\S+)/.exec(d.out())![1]!;
-  const submit = (actAs: string) => get(`${b}/v2/commands/submit-and-wait`, alice, { method: 'POST', body: JSON.stringify({ commands: [{ CreateCommand: { templateId: 'a:B:C', createArguments: { owner: actAs } } }], commandId: 'c1', actAs: [actAs] }) });
+  const submit = (actAs: string, userId?: string, commandId = 'c1') => get(`${b}/v2/commands/submit-and-wait`, alice, { method: 'POST', body: JSON.stringify({ commands: [{ CreateCommand: { templateId: 'a:B:C', createArguments: { owner: actAs } } }], commandId, actAs: [actAs], ...(userId !== undefined ? { userId } : {}) }) });
   expect((await submit(issuer)).status).toBe(200);
   expect((await submit(depositor)).status).toBe(403);
+  // The submission's userId must be the token's user (Authorizer.scala MatchUserId); empty defaults to it.
+  expect((await submit(issuer, 'alice', 'c2')).status).toBe(200);
+  const other = await submit(issuer, 'participant_admin', 'c3');
+  expect(other.status).toBe(403);
+  expect(await other.json()).toMatchObject({ code: 'PERMISSION_DENIED', cause: expect.stringContaining("Claims are only valid for userId 'alice', actual userId is 'participant_admin'") });
   expect((await get(`${b}/v2/version`, await token({ sub: 'nobody', scope: 'daml_ledger_api' }))).status).toBe(403);
 });
 

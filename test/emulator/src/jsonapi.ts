@@ -252,6 +252,11 @@ async function submit(env: Env, r: Req, cmds: S['JsCommands']) {
     if (!cmds.userId) throw err.missingField('user_id');
   } else {
     const a = r.actor;
+    // RequiredClaims.submissionClaims checks MatchUserId before ActAs/ReadAs: an empty userId defaults
+    // to the token's user, any other user's id is refused (a904e34 community/base/src/main/scala/com/
+    // digitalasset/canton/auth/Authorizer.scala:239-250 with Claims.scala:119-123 validForUser, and
+    // AuthorizationError.InvalidUser for the reason; it surfaces as PERMISSION_DENIED, Authorizer.scala:146-150).
+    if (a.user && cmds.userId && cmds.userId !== a.user.id) throw err.denied(`Claims are only valid for userId '${a.user.id}', actual userId is '${cmds.userId}'`);
     for (const p of actAs) if (!a.actAs.has(p)) throw err.denied(`missing CanActAs right for party ${p}`);
     for (const p of cmds.readAs ?? []) if (!a.readAny && !a.readAs.has(p) && !a.actAs.has(p)) throw err.denied(`missing CanReadAs right for party ${p}`);
   }
