@@ -112,7 +112,7 @@ export async function run(ctx: CommandContext, opts: UsersCreateOptions): Promis
     const text = await fsp.readFile(file, 'utf8').catch(() => {
       throw new UserError(`cannot read ${file}`, { where: '--from-file' });
     });
-    reqs = parseUsersFile(text, relative(ctx.cwd, file) || file, check);
+    reqs = await parseUsersFile(text, relative(ctx.cwd, file) || file, check);
   } else reqs = [requestFromFlags(opts, check)];
   const results = await createUsers(topology, state, reqs, ctx.signal);
   if (state) {

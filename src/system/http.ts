@@ -88,36 +88,50 @@ let plainAgent: HttpAgent | undefined;
  */
 export async function httpExchange(url: string, req: HttpRequest = {}, fetchImpl?: FetchLike): Promise<HttpAnswer> {
   const method = req.method ?? 'GET';
-  const signal = requestSignal(req);
   try {
     const headers = await withAuthorization(url, req.headers);
     if (fetchImpl) {
-      const r = await fetchImpl(url, { method, headers, body: req.body, signal });
+      const r = await fetchImpl(url, { method, headers, body: req.body, signal: requestSignal(req) });
       return { status: r.status, ok: r.ok, text: await r.text() };
     }
-    return await nodeExchange(url, method, headers ?? {}, req.body, signal);
+    return await nodeExchange(url, method, headers ?? {}, req);
   } catch (e) {
     requestFailed(method, url, req, e);
   }
 }
 
-function nodeExchange(url: string, method: string, headers: Record<string, string>, body: string | Uint8Array | undefined, signal: AbortSignal): Promise<HttpAnswer> {
+function nodeExchange(url: string, method: string, headers: Record<string, string>, req: HttpRequest): Promise<HttpAnswer> {
   const https = url.startsWith('https:');
   const agent = https ? (tlsFor(url) ? secureAgent() : undefined) : (plainAgent ??= new HttpAgent({ keepAlive: true }));
   const send = https ? tlsRequest : plainRequest;
+  const body = req.body;
   const h = body === undefined ? headers : { ...headers, 'content-length': String(typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength) };
+  const timeoutMs = req.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   return new Promise((resolve, reject) => {
-    const r = send(url, { method, headers: h, agent, signal }, (res: IncomingMessage) => {
+    // The deadline as a timer on this request, not AbortSignal.timeout/any per request (costly on Node 20).
+    let timedOut = false;
+    const r = send(url, { method, headers: h, agent, ...(req.signal ? { signal: req.signal } : {}) }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
+      res.on('error', (e) => {
+        clearTimeout(timer);
+        reject(e);
+      });
       res.on('end', () => {
+        clearTimeout(timer);
         const status = res.statusCode ?? 500;
         resolve({ status, ok: status >= 200 && status < 300, text: Buffer.concat(chunks).toString('utf8') });
       });
     });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      r.destroy();
+    }, timeoutMs);
     // Shaped like fetch's failures (`cause.code`, a TimeoutError name), so requestFailed names the cause the same way.
-    r.on('error', (e) => reject(Object.assign(new TypeError('request failed'), { cause: e, name: (e as Error).name === 'AbortError' ? ((signal.reason as Error)?.name ?? 'AbortError') : 'TypeError' })));
+    r.on('error', (e) => {
+      clearTimeout(timer);
+      reject(Object.assign(new TypeError('request failed'), { cause: e, name: timedOut ? 'TimeoutError' : (e as Error).name === 'AbortError' ? ((req.signal?.reason as Error)?.name ?? 'AbortError') : 'TypeError' }));
+    });
     r.end(body);
   });
 }

@@ -80,18 +80,18 @@ describe('users create input', () => {
     expect(() => requestFromFlags({ participant: 'p1', user: 'bad user', party: 'Issuer' }, { ...CTX, outsideConfig: true })).toThrow(/--user: user id "bad user" is not a valid Canton user id/);
     expect(() => requestFromFlags({ participant: 'p1', user: 'u', party: 'Depositor' }, { ...CTX, outsideConfig: true })).toThrow(/--party: party Depositor is hosted on p2, but user u is on p1/);
   });
-  it('users.yaml: a list or a users: list; bad entries are located', () => {
-    const a = parseUsersFile('- {participant: p1, user: a, party: Issuer}\n- {participant: p2, id: b, actAs: [X], readAs: Y, participantAdmin: true}\n', 'u.yaml', CTX);
+  it('users.yaml: a list or a users: list; bad entries are located', async () => {
+    const a = await parseUsersFile('- {participant: p1, user: a, party: Issuer}\n- {participant: p2, id: b, actAs: [X], readAs: Y, participantAdmin: true}\n', 'u.yaml', CTX);
     expect(a).toEqual([
       { participant: 'p1', user: 'a', party: 'Issuer', actAs: ['Issuer'], readAs: ['Issuer'], participantAdmin: false },
       { participant: 'p2', user: 'b', actAs: ['X'], readAs: ['Y'], participantAdmin: true },
     ]);
-    expect(parseUsersFile('users:\n  - participant: p1\n    user: c\n', 'u.yaml', CTX)[0]!.user).toBe('c');
-    expect(() => parseUsersFile('users:\n  - participant: p1\n', 'u.yaml', CTX)).toThrow(/u\.yaml:2:5 users\.0: needs `user`/);
+    expect((await parseUsersFile('users:\n  - participant: p1\n    user: c\n', 'u.yaml', CTX))[0]!.user).toBe('c');
+    await expect(parseUsersFile('users:\n  - participant: p1\n', 'u.yaml', CTX)).rejects.toThrow(/u\.yaml:2:5 users\.0: needs `user`/);
   });
   // Issue 14 item 11: the config's own `users:` map, with the config's defaults and checks.
-  it("users.yaml: the config's users: map, primaryParty's host as the default participant", () => {
-    const r = parseUsersFile('users:\n  issuer-user: { primaryParty: Issuer }\n  ops: { participant: p2, participantAdmin: true }\n', 'u.yaml', CTX);
+  it("users.yaml: the config's users: map, primaryParty's host as the default participant", async () => {
+    const r = await parseUsersFile('users:\n  issuer-user: { primaryParty: Issuer }\n  ops: { participant: p2, participantAdmin: true }\n', 'u.yaml', CTX);
     expect(r).toEqual([
       { participant: 'p1', user: 'issuer-user', party: 'Issuer', actAs: ['Issuer'], readAs: ['Issuer'], participantAdmin: false },
       { participant: 'p2', user: 'ops', actAs: [], readAs: [], participantAdmin: true },
@@ -106,8 +106,9 @@ describe('users create input', () => {
     ['the same user twice', '- { participant: p1, user: u }\n- { participant: p1, user: u }\n', /user u on p1 is listed twice/],
     ['neither a list nor a map', 'users: 3\n', /must hold users/],
     ['not YAML at all', 'users:\n  - { participant: p1\n', /u\.yaml:\d+:\d+ not valid YAML/],
-  ])('users.yaml refused with file:line: %s', (_n, text, msg) => {
-    expect(() => parseUsersFile(text, 'u.yaml', CTX)).toThrow(msg);
+    ['a duplicate key', 'users:\n  u: { participant: p1 }\n  u: { participant: p2 }\n', /u\.yaml:3:\d+ not valid YAML/],
+  ])('users.yaml refused with file:line: %s', async (_n, text, msg) => {
+    await expect(parseUsersFile(text, 'u.yaml', CTX)).rejects.toThrow(msg);
   });
 });
 
