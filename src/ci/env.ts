@@ -22,6 +22,8 @@ export interface EnvInputs {
   tokens?: Record<string, string>;
   /** The Prometheus scrape URL (metrics enabled): one for the whole Canton process. */
   metricsUrl?: string;
+  /** Participant name → its JSON API base URL (https when its Ledger API has TLS); else plain http. */
+  jsonApiUrls?: Record<string, string>;
 }
 
 /** `participant1` → `PARTICIPANT1`, `issuer-user` → `ISSUER_USER`: names usable as variable names. */
@@ -48,7 +50,7 @@ export function environmentFor(i: EnvInputs): EnvVar[] {
     const host = connectHost(n.address);
     const N = `CANTON_MPC_${envName(n.name)}`;
     if (n.ports.ledger) add(`${N}_LEDGER_API`, `${host}:${n.ports.ledger}`);
-    if (n.ports.json) add(`${N}_JSON_API`, `http://${host}:${n.ports.json}`);
+    if (n.ports.json) add(`${N}_JSON_API`, i.jsonApiUrls?.[n.name] ?? `http://${host}:${n.ports.json}`);
     if (n.ports.public) add(`${N}_PUBLIC_API`, `${host}:${n.ports.public}`);
     if (n.ports.admin) add(`${N}_ADMIN_API`, `${host}:${n.ports.admin}`);
   }

@@ -17,6 +17,10 @@ describe('party runbooks with security: jwt+tls', () => {
     const up = await p.run(['up', '--timeout', '60s']);
     expect(up.exitCode, up.stderr).toBe(0);
     const depositor = p.state().parties.Depositor.id as string;
+    // What a later CI step gets: the JSON API over https, and the CA to trust for it.
+    const env = JSON.parse((await p.run(['env', '--format', 'json'])).stdout);
+    expect(env.CANTON_MPC_PARTICIPANT1_JSON_API).toBe(`https://127.0.0.1:${p.ports.participant1.json}`);
+    expect(env.CANTON_MPC_CA_FILE).toBe(`${p.stateDir}/secrets/tls/ca.crt`);
     // Longer than the tokens up wrote for the console live: a run with those would be refused.
     await sleep(4_000);
 
