@@ -1,19 +1,20 @@
-// The party runbooks on a secured topology (security: jwt+tls): every console run gets fresh tokens
+// The party runbooks on a secured topology (security: jwt+tls and jwt+mtls): every console run gets fresh tokens
 // (remote.conf includes the 0600 token file, rewritten before each run: tokens live seconds here) and
 // the history check goes over HTTPS with the topology's CA and an admin token.
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeProject, resultLine, type CliProject } from '../support/cli.js';
 
-let p: CliProject | undefined;
+const projects: CliProject[] = [];
 afterAll(async () => {
-  await p?.cleanup();
+  for (const p of projects) await p.cleanup();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('party runbooks with security: jwt+tls', () => {
+describe.each(['jwt+tls', 'jwt+mtls'])('party runbooks with security: %s', (security) => {
   it('party status and a Workflow 1 party replicate work after the tokens up wrote have expired', async () => {
-    p = await makeProject({ config: { security: 'jwt+tls', auth: { type: 'generated', tokenLifetime: '3s' } } });
+    const p = await makeProject({ config: { security, auth: { type: 'generated', tokenLifetime: '3s' } } });
+    projects.push(p);
     const up = await p.run(['up', '--timeout', '60s']);
     expect(up.exitCode, up.stderr).toBe(0);
     const depositor = p.state().parties.Depositor.id as string;
