@@ -110,13 +110,16 @@ function nodeExchange(url: string, method: string, headers: Record<string, strin
   return new Promise((resolve, reject) => {
     // The deadline as a timer on this request, not AbortSignal.timeout/any per request (costly on Node 20).
     let timedOut = false;
+    // Shaped like fetch's failures (`cause.code`, a TimeoutError name), so requestFailed names the cause the same way.
+    const fail = (e: Error) => {
+      clearTimeout(timer);
+      reject(Object.assign(new TypeError('request failed'), { cause: e, name: timedOut ? 'TimeoutError' : e.name === 'AbortError' ? ((req.signal?.reason as Error)?.name ?? 'AbortError') : 'TypeError' }));
+    };
     const r = send(url, { method, headers: h, agent, ...(req.signal ? { signal: req.signal } : {}) }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
+      // Cut mid-answer (the deadline destroyed the request, or the server dropped it).
+      res.on('error', fail);
       res.on('end', () => {
         clearTimeout(timer);
         const status = res.statusCode ?? 500;
@@ -127,11 +130,7 @@ function nodeExchange(url: string, method: string, headers: Record<string, strin
       timedOut = true;
       r.destroy();
     }, timeoutMs);
-    // Shaped like fetch's failures (`cause.code`, a TimeoutError name), so requestFailed names the cause the same way.
-    r.on('error', (e) => {
-      clearTimeout(timer);
-      reject(Object.assign(new TypeError('request failed'), { cause: e, name: timedOut ? 'TimeoutError' : (e as Error).name === 'AbortError' ? ((req.signal?.reason as Error)?.name ?? 'AbortError') : 'TypeError' }));
-    });
+    r.on('error', fail);
     r.end(body);
   });
 }

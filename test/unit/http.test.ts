@@ -9,6 +9,7 @@ const connections: number[] = [];
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/hang') return; // never answers
+    if (req.url === '/stall') return void res.writeHead(200, { 'content-length': '100' }).write('{"partial":'); // starts, never ends
     let body = '';
     req.on('data', (c: Buffer) => (body += c.toString()));
     req.on('end', () => {
@@ -40,6 +41,9 @@ describe('httpExchange', () => {
   });
   it('no answer within the deadline: a RemoteError naming the method, URL and the deadline', async () => {
     await expect(httpExchange(`${base}/hang`, { timeoutMs: 150 })).rejects.toMatchObject({ message: `GET ${base}/hang failed: no answer within 150 ms`, kind: 'http_failed' });
+  });
+  it('an answer that stops midway is cut at the deadline too', async () => {
+    await expect(httpExchange(`${base}/stall`, { timeoutMs: 150 })).rejects.toMatchObject({ message: `GET ${base}/stall failed: no answer within 150 ms` });
   });
   it('nothing listening: the cause and its fix', async () => {
     await expect(httpExchange('http://127.0.0.1:1/x')).rejects.toMatchObject({ message: 'GET http://127.0.0.1:1/x failed: ECONNREFUSED', hint: expect.stringContaining('canton-mpc up') });
