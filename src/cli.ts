@@ -168,6 +168,20 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--templates <dir>', 'take party-*.canton templates from this directory')
     .option('--events <file>', 'also write the NDJSON progress events to this file')
     .action(lazy('party-replicate'));
+  party
+    .command('decentralize')
+    .description('create a party owned by several participants with a threshold (Workflow 3), or --add/--remove an owner')
+    .argument('<party>', 'the party id hint (a new party: its namespace is the owners\' decentralized one)')
+    .option('--owners <list>', 'owner participants, comma-separated (default: parties.<name>.decentralized in canton-mpc.yaml)')
+    .option('--threshold <n>', 'owners whose signatures authorize a change of the namespace')
+    .option('--confirmation-threshold <n>', 'confirming hosts a transaction needs (default: --threshold)')
+    .option('--permission <p>', 'confirmation | observation: how the owners host the party (default confirmation)')
+    .option('--party-to-key', 'also map ProtocolOnly keys of the owners to the party (PartyToKey, deprecated in 3.5)')
+    .option('--add <participant>', 'add an owner (and host): a threshold of the current owners plus it sign')
+    .option('--remove <participant>', 'remove an owner (and host): a threshold of the current owners sign')
+    .option('--dry-run', 'print the plan with done/pending and the console runs it needs; change nothing')
+    .option('--templates <dir>', 'take party-*.canton templates from this directory')
+    .action(lazy('party-decentralize'));
 
   const backup = program.command('backup').description('the target backups canton-mpc takes before an ACS import');
   backup.command('list').description('backups, and whether each may still be restored').action(lazy('backup-list'));

@@ -172,7 +172,7 @@ async function dryRunOffline(io: OfflineIO, req: ReplicateRequest, dir: string, 
  * Test hook: `CANTON_MPC_TEST_KILL_AT=<step>` SIGKILLs the console that is still running and then this
  * process, right after the step's `done` record is on disk: a crash at exactly that step boundary.
  */
-function killHook(env: NodeJS.ProcessEnv): ((r: { consolePid?: number }, step: string) => void) | undefined {
+export function killHook(env: NodeJS.ProcessEnv): ((r: { consolePid?: number }, step: string) => void) | undefined {
   const at = env.CANTON_MPC_TEST_KILL_AT;
   if (!at) return undefined;
   return (r, step) => {

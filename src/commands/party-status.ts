@@ -6,16 +6,20 @@ import { ExitCode, UserError } from '../errors.js';
 import { readState } from '../state/state.js';
 import { createPartyIO, resolveParty } from '../party/io.js';
 import { partyRuns, REPLICATION_DIR } from '../party/runs.js';
+import { decentralParties } from '../party/decentral-registry.js';
 import { formatPartyStatus, partyStatus } from '../party/status.js';
 
 export async function run(ctx: CommandContext, opts: { templates?: string }, partyArg?: string): Promise<number> {
   const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   const state = await readState(topology.stateDir);
-  let parties = topology.parties.map((p) => resolveParty(topology, state, p.name));
+  // Decentralized parties (Workflow 3) are recorded by `party decentralize` / `up`, not in state.json.
+  const decentral = await decentralParties(topology);
+  const ownerNames = Object.fromEntries(decentral.flatMap((r) => Object.entries(r.keys).map(([owner, k]) => [k.namespace, owner])));
+  let parties = [...topology.parties.map((p) => resolveParty(topology, state, p.name)), ...decentral.map((r) => ({ name: r.name, id: r.id }))];
   if (partyArg !== undefined) {
-    const one = resolveParty(topology, state, partyArg);
+    const one = parties.find((x) => x.name === partyArg) ?? resolveParty(topology, state, partyArg);
     if (!one.id) {
-      const known = topology.parties.map((p) => p.name);
+      const known = [...topology.parties.map((p) => p.name), ...decentral.map((r) => r.name)];
       throw new UserError(`unknown party "${partyArg}"`, { where: 'PARTY', hint: [didYouMean(partyArg, known), `parties in canton-mpc.yaml: ${known.join(', ') || '(none)'}`].filter(Boolean).join('; ') });
     }
     parties = [one];
@@ -26,7 +30,7 @@ export async function run(ctx: CommandContext, opts: { templates?: string }, par
   const rows = [];
   for (const p of parties) {
     const hosts = (obs.parties[p.id]?.mapping?.hosts ?? []).map((h) => h.name ?? `(outside this project) ${h.uid}`);
-    rows.push(partyStatus(p, obs, await io.history(p.id, hosts), await partyRuns(topology, p.name ?? p.id)));
+    rows.push(partyStatus(p, obs, await io.history(p.id, hosts), await partyRuns(topology, p.name ?? p.id), ownerNames));
   }
   ctx.output.result(formatPartyStatus(rows, ctx.output.style), { ok: true, synchronizerId: obs.synchronizerId, parties: rows, consoleRuns: io.consoleRuns });
   return ExitCode.OK;

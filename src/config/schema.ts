@@ -58,9 +58,17 @@ export const participantSchema = z.strictObject({
 });
 
 export const HOSTING_PERMISSIONS = ['submission', 'confirmation', 'observation'] as const;
+export const decentralizedSchema = z.strictObject({
+  owners: z.array(nonEmpty).min(2, 'a decentralized party needs at least two owners'),
+  threshold: z.number().int('must be a whole number').positive('must be at least 1'),
+  confirmationThreshold: z.number().int('must be a whole number').positive('must be at least 1').optional(),
+  permission: z.enum(['confirmation', 'observation'], { error: 'must be confirmation or observation' }).optional(),
+  partyToKey: z.boolean().default(false),
+});
 export const partySchema = z.preprocess(
-  // `Issuer: participant1` is shorthand for `Issuer: { participant: participant1 }`.
-  (v) => (typeof v === 'string' ? { participant: v } : v),
+  // `Issuer: participant1` is shorthand for `Issuer: { participant: participant1 }`; a decentralized
+  // party's `participant` defaults to its first owner (Party Mobility Workflow 3, src/party/decentral*.ts).
+  (v) => (typeof v === 'string' ? { participant: v } : decentralizedDefault(v)),
   z.strictObject({
     participant: nonEmpty,
     /**
@@ -68,8 +76,16 @@ export const partySchema = z.preprocess(
      * Workflow 1) before any contract exists. A user may act as a party its participant hosts with submission.
      */
     alsoHostedOn: z.record(z.string(), z.enum(HOSTING_PERMISSIONS, { error: 'must be submission, confirmation or observation' })).optional(),
+    /** Owned by several participants' namespace keys with a threshold: `up` creates it with Workflow 3. */
+    decentralized: decentralizedSchema.optional(),
   }),
 );
+
+function decentralizedDefault(v: unknown): unknown {
+  if (!v || typeof v !== 'object' || 'participant' in v) return v;
+  const owners = (v as { decentralized?: { owners?: unknown } }).decentralized?.owners;
+  return Array.isArray(owners) && typeof owners[0] === 'string' ? { ...v, participant: owners[0] } : v;
+}
 
 export const userSchema = z.strictObject({
   /** Default: the participant hosting `primaryParty`. */

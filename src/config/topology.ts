@@ -4,7 +4,7 @@
  * but names may dangle.
  */
 import { isAbsolute, join, resolve } from 'node:path';
-import type { CantonNode, NodeStorage, ParticipantNode, StorageKind, Topology, UserSpec, SignerSpec } from './types.js';
+import type { CantonNode, DecentralizedPartySpec, NodeStorage, ParticipantNode, StorageKind, Topology, UserSpec, SignerSpec } from './types.js';
 import { securitySpec } from '../security/spec.js';
 import { derivePorts, postgresPort } from './ports.js';
 import { durationToMs, type Config } from './schema.js';
@@ -32,7 +32,7 @@ export function toTopology(config: Config, projectDir: string): Topology {
     sequencers: nodes('sequencer', config.sequencers, ports.sequencers),
     mediators: nodes('mediator', config.mediators, ports.mediators),
     participants: nodes('participant', config.participants, ports.participants),
-    parties: Object.entries(config.parties).map(([name, p]) => ({
+    parties: Object.entries(config.parties).filter(([, p]) => !p.decentralized).map(([name, p]) => ({
       name,
       participant: p.participant,
       ...(p.alsoHostedOn && Object.keys(p.alsoHostedOn).length > 0 ? { alsoHostedOn: Object.entries(p.alsoHostedOn).map(([participant, permission]) => ({ participant, permission })) } : {}),
@@ -42,10 +42,19 @@ export function toTopology(config: Config, projectDir: string): Topology {
     postgres: { ...config.postgres, port: postgresPort(config) },
     security: securitySpec(config, projectDir, abs(config.stateDir)),
   };
+  const decentralized = decentralizedSpecs(config);
+  if (decentralized.length > 0) topology.decentralizedParties = decentralized;
   if (topology.security.tls) for (const n of allNodes(topology)) n.tls = true;
   if (config.signer) topology.signer = signerSpec(config, abs);
   if (config.metrics?.enabled) topology.metrics = { address: METRICS_ADDRESS, port: metricsPort(config) };
   return topology;
+}
+
+function decentralizedSpecs(config: Config): DecentralizedPartySpec[] {
+  return Object.entries(config.parties).flatMap(([name, p]) => {
+    const d = p.decentralized;
+    return d ? [{ name, owners: d.owners, threshold: d.threshold, confirmationThreshold: d.confirmationThreshold ?? d.threshold, permission: d.permission ?? 'confirmation', partyToKey: d.partyToKey }] : [];
+  });
 }
 
 function userSpec(config: Config, id: string, u: Config['users'][string]): UserSpec {

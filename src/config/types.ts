@@ -45,6 +45,16 @@ export interface PartySpec {
   alsoHostedOn?: Array<{ participant: string; permission: 'submission' | 'confirmation' | 'observation' }>;
 }
 
+/** `parties.<name>.decentralized`: created by `up` (and `party decentralize`) with Workflow 3. */
+export interface DecentralizedPartySpec {
+  name: string;
+  owners: string[];
+  threshold: number;
+  confirmationThreshold: number;
+  permission: 'confirmation' | 'observation';
+  partyToKey: boolean;
+}
+
 export interface UserSpec {
   id: string;
   participant: string;
@@ -98,6 +108,8 @@ export interface Topology {
   mediators: MediatorNode[];
   participants: ParticipantNode[];
   parties: PartySpec[];
+  /** Decentralized parties: not allocated by the bootstrap, not in `parties`; absent when none. */
+  decentralizedParties?: DecentralizedPartySpec[];
   users: UserSpec[];
   /** DAR files, resolved to absolute paths. */
   dars: string[];

@@ -11,6 +11,7 @@ import { ENV_NAME_RE } from './schema.js';
 import { didYouMean } from './suggest.js';
 import { signerTarget } from './topology.js';
 import { checkSecurity } from '../security/validate.js';
+import { checkDecentralizedParties } from './decentralized-check.js';
 import type { StorageKind } from './types.js';
 import { checkUser, joinHints, type PathIssue, type UserCheckContext } from './users-check.js';
 
@@ -54,6 +55,7 @@ export function validateConfig(config: Config, opts: ValidateOptions = {}): Path
   checkPorts(config, opts, add);
   checkStorageMix(config, opts, add);
   checkParties(config, add);
+  checkDecentralizedParties(config, add);
   checkUsers(config, add);
   checkMisc(config, add);
   checkSigner(config, add);

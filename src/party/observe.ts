@@ -45,6 +45,7 @@ export function parseObservation(steps: ConsoleStep[], partyIds: string[]): Obse
     } else if (id === 'namespace') {
       const p = obs.parties[String(d.party)];
       if (p) p.decentralized = d.decentralized === true;
+      if (p && p.decentralized) Object.assign(p, { namespaceThreshold: Number(d.threshold ?? 0), namespaceOwners: strs(d.owners) });
     } else if (id === 'observed') complete = true;
   }
   if (!complete || obs.synchronizerId === '') throw new RemoteError('the observation script ended before it reported everything', { hint: 'Run the command again; see .canton-mpc/console/console.log.' });

@@ -84,7 +84,10 @@ export function renderObserveScript(o: ObserveScriptInput): string {
       return [
         `${anchor}.topology.party_to_participant_mappings.list(syncId, filterParty = ${lit}).filter(r => r.item.partyId.toProtoPrimitive == ${lit}).foreach(r => println(${mappingLine('mapping', 'r')}))`,
         `${anchor}.topology.party_to_participant_mappings.list(syncId, proposals = true, filterParty = ${lit}).filter(r => r.item.partyId.toProtoPrimitive == ${lit}).foreach(r => println(${mappingLine('proposal', 'r')}))`,
-        `println(${jsonLine('namespace', ['{"party":', JSON.stringify(id), ',"decentralized":', code(`${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns}).nonEmpty`), '}'])})`,
+        `println(${jsonLine('namespace', ['{"party":', JSON.stringify(id), ',"decentralized":', code(`${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns}).nonEmpty`),
+          // Its owners and threshold, for `party status` of a decentralized party (Workflow 3).
+          ',"threshold":', code(`${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns}).headOption.map(r => r.item.threshold.value).getOrElse(0)`),
+          ',"owners":[', code(jsonStrings(`${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns}).flatMap(r => r.item.owners.toSeq)`, (x) => `${x}.toProtoPrimitive`)), ']}'])})`,
       ].join('\n');
     })
     .join('\n');

@@ -20,13 +20,16 @@ export interface PartyStatus {
   namespace: 'single' | 'decentralized';
   /** The project participant holding the party's namespace key, if any. */
   owner?: string;
+  /** A decentralized party: its owners (participant names where known, else namespaces) and namespace threshold. */
+  owners?: string[];
+  namespaceThreshold?: number;
   history: History;
   workflow: 1 | 2 | 3;
   reason: string;
   runs: RunProgress[];
 }
 
-export function partyStatus(p: { name?: string; id: string }, obs: Observation, history: History, runs: RunProgress[]): PartyStatus {
+export function partyStatus(p: { name?: string; id: string }, obs: Observation, history: History, runs: RunProgress[], ownerNames: Record<string, string> = {}): PartyStatus {
   const v = obs.parties[p.id];
   const m = v?.mapping;
   const d = decideWorkflow({ history: history.state, external: v?.external ?? false, decentralized: v?.decentralized ?? false });
@@ -41,6 +44,7 @@ export function partyStatus(p: { name?: string; id: string }, obs: Observation, 
     kind: v?.external ? 'external' : 'local',
     namespace: v?.decentralized ? 'decentralized' : 'single',
     ...(owner ? { owner } : {}),
+    ...(v?.namespaceOwners ? { owners: v.namespaceOwners.map((ns) => ownerNames[ns] ?? ns), namespaceThreshold: v.namespaceThreshold } : {}),
     history,
     workflow: d.workflow,
     reason: d.reason,
@@ -58,6 +62,7 @@ export function formatPartyStatus(rows: PartyStatus[], style: Style): string {
     }
     const ns = r.namespace === 'decentralized' ? 'decentralized namespace' : `single namespace${r.owner ? ` (${r.owner})` : ''}`;
     out.push(`  ${r.kind}, ${ns}, confirmation threshold ${r.threshold}, mapping serial ${r.serial}${r.pendingProposals ? `, ${r.pendingProposals} pending proposal(s)` : ''}`);
+    if (r.owners) out.push(`  owners ${r.owners.join(', ')} (namespace threshold ${r.namespaceThreshold})`);
     for (const h of r.hosts) out.push(`  ${h.participant.padEnd(16)} ${h.permission}${h.onboarding ? style.yellow(' (onboarding)') : ''}`);
     const hist = r.history.state === 'none' ? style.green('never a stakeholder') : r.history.state === 'used' ? style.yellow('has been a stakeholder') : style.yellow('cannot tell');
     out.push(`  history: ${hist} (${r.history.detail})`);

@@ -37,6 +37,9 @@ export interface PartyView {
   external: boolean;
   /** Its namespace is a decentralized one (owned by several namespaces with a threshold). */
   decentralized: boolean;
+  /** A decentralized namespace's threshold and owner namespaces (fingerprints). */
+  namespaceThreshold?: number;
+  namespaceOwners?: string[];
 }
 
 export interface PruningSchedule {

@@ -24,6 +24,9 @@ export interface UpActions {
   /** `parties.<name>.alsoHostedOn` in place (src/party/up-hosting.ts); only topologies that use it need these. */
   partyHostingConverged?(): Promise<boolean>;
   convergePartyHosting?(): Promise<void>;
+  /** `parties.<name>.decentralized` in place (src/party/decentral-up.ts). */
+  decentralPartiesConverged?(): Promise<boolean>;
+  convergeDecentralParties?(): Promise<void>;
   usersConverged(): Promise<boolean>;
   convergeUsers(): Promise<void>;
   /** DARs added to the config while the topology runs are uploaded in place (optional: fakes may omit it). */
@@ -45,6 +48,7 @@ export const UP_STEP_IDS = [
   'canton-daemon',
   'readiness',
   'party-hosting',
+  'party-decentral',
   'users',
   'dars',
   'signer',
@@ -80,6 +84,9 @@ export function buildUpPlan(topology: Topology, opts: UpPlanOptions): Plan<UpAct
   );
   if (topology.parties.some((p) => (p.alsoHostedOn ?? []).length > 0)) {
     steps.push({ id: 'party-hosting', title: 'host parties on their alsoHostedOn participants (Workflow 1)', needed: async (a) => !((await a.partyHostingConverged?.()) ?? true), apply: async (a) => a.convergePartyHosting?.() });
+  }
+  if ((topology.decentralizedParties ?? []).length > 0) {
+    steps.push({ id: 'party-decentral', title: 'create the decentralized parties (Workflow 3)', needed: async (a) => !((await a.decentralPartiesConverged?.()) ?? true), apply: async (a) => a.convergeDecentralParties?.() });
   }
   steps.push(
     { id: 'users', title: `create ${topology.users.length} user(s) and their rights`, needed: async (a) => !(await a.usersConverged()), apply: (a) => a.convergeUsers() },

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError } from '../errors.js';
 
-export const TEMPLATE_NAMES = ['canton.conf', 'bootstrap.canton', 'remote.conf', 'party-observe.canton', 'party-replicate.canton', 'party-offline.canton'] as const;
+export const TEMPLATE_NAMES = ['canton.conf', 'bootstrap.canton', 'remote.conf', 'party-observe.canton', 'party-replicate.canton', 'party-offline.canton', 'party-decentral.canton'] as const;
 export type TemplateName = (typeof TEMPLATE_NAMES)[number];
 
 /** `templates/` of the package: two levels up from both src/render and dist/render. */

@@ -113,10 +113,6 @@ export const PARTY_PARTICIPANT: Record<string, Cmd> = {
     const r = (await rt.host.rpc(self(s), 'participant.topology.vetted.list', { store: a.store === undefined ? null : storeId(a.store), filterParticipant: str(a.filterParticipant) })) as Array<{ participantUid: string; packages: string[] }>;
     return seq(r.map((x) => rec('ListVettedPackagesResult', { item: rec('VettedPackages', { participantId: pid(x.participantUid), packages: seq(x.packages.map((p) => rec('VettedPackage', { packageId: p }))) }) })));
   }, 'seq'),
-  'topology.decentralized_namespaces.list': cmd(['store', 'proposals?', 'timeQuery?', 'operation?', 'filterNamespace?', 'filterSigningKey?', 'protocolVersion?'], async (rt, s, a) => {
-    const r = (await rt.host.rpc(self(s), 'participant.topology.dns.list', { store: storeId(a.store), filterNamespace: str(a.filterNamespace) })) as Array<{ namespace: string; owners: string[]; threshold: number }>;
-    return seq(r.map((x) => rec('ListDecentralizedNamespaceDefinitionResult', { item: rec('DecentralizedNamespaceDefinition', { namespace: x.namespace, threshold: posint(x.threshold), owners: seq(x.owners) }) })));
-  }, 'seq'),
 };
 
 const sid = (v: V | undefined): string => storeId(v);

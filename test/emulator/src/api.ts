@@ -5,6 +5,7 @@
 //   '=>name' by-name (lazy)    '*name'  varargs
 import { readFile, stat } from 'node:fs/promises';
 import { ACS_MEMBERS, DUR_MEMBERS, ENUM_MEMBERS, PARTY_PARTICIPANT } from './api-party.js';
+import { NAMESPACE_GLOBALS, NAMESPACE_PARTICIPANT, NAMESPACE_STATICS } from './namespaces-api.js';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { NodeKind } from './config.js';
 import {
@@ -253,7 +254,8 @@ const namespace = (kind: NodeKind | undefined, gk: string): Record<string, Cmd> 
 const durUnits: Record<string, number> = { millis: 1, milli: 1, milliseconds: 1, millisecond: 1, second: 1e3, seconds: 1e3, minute: 6e4, minutes: 6e4, hour: 3.6e6, hours: 3.6e6, day: 8.64e7, days: 8.64e7 };
 
 export const API: Record<string, Record<string, Cmd>> = {
-  participant: { ...participant, ...PARTY_PARTICIPANT, ...ACS_MEMBERS },
+  participant: { ...participant, ...PARTY_PARTICIPANT, ...ACS_MEMBERS, ...NAMESPACE_PARTICIPANT },
+  ...NAMESPACE_STATICS,
   enum: ENUM_MEMBERS,
   sequencer: nodeCommon('sequencer'),
   mediator: nodeCommon('mediator'),
@@ -321,6 +323,7 @@ export const API: Record<string, Record<string, Cmd>> = {
     Map: cmd(['*elems'], (_rt, _s, a) => rec('Map', Object.fromEntries(items(a.elems).map((t) => (is(t, 'tuple') ? [show((t.items as V[])[0]!), (t.items as V[])[1]!] : fail('Map expects key -> value pairs'))))), 'rec:Map'),
     Some: cmd(['value'], (_rt, _s, a) => opt(a.value!), 'opt'),
     None: prop(() => opt(undefined), 'opt'),
+    ...NAMESPACE_GLOBALS,
   },
   string: {
     length: prop((_rt, s) => (s as string).length, 'number'), isEmpty: prop((_rt, s) => (s as string).length === 0, 'boolean'),
@@ -421,6 +424,8 @@ export function lookup(kind: string, path: string[]): Lookup {
 export function recMember(v: VO, name: string): V | Cmd | undefined {
   const f = v.f as Record<string, V>;
   if (name in f) return f[name]!;
+  // `x.asInstanceOf[T]`: the type argument is skipped by the parser; the value is unchanged.
+  if (name === 'asInstanceOf') return v;
   if (name === 'copy') return cmd(Object.keys(f).map((k) => `${k}?`), (_rt, s, a) => rec(String((s as VO).type), { ...((s as VO).f as Record<string, V>), ...Object.fromEntries(Object.entries(a).filter(([, x]) => x !== undefined)) as Record<string, V> }));
   return undefined;
 }

@@ -48,11 +48,6 @@ export const PARTY_OPS: Record<string, (env: Env, node: string, a: A) => unknown
     const filter = s(a.filterParticipant).replace(/^PAR::/, '');
     return topos.flatMap((t) => Object.entries(t.vettedPackages).filter(([uid]) => uid.startsWith(filter)).map(([uid, packages]) => ({ participantUid: uid, packages })));
   },
-  'participant.topology.dns.list': (env, node, a) => {
-    const t = storeOf(env, env.participant(node), a.store);
-    const f = s(a.filterNamespace);
-    return Object.entries(t.decentralizedNamespaces).filter(([ns]) => ns.startsWith(f)).map(([ns, d]) => ({ namespace: ns, owners: d.owners, threshold: d.threshold, serial: d.serial }));
-  },
   'participant.parties.export_acs': (env, node, a) => exportAcs(env, node, { party: s(a.party), synchronizerId: s(a.synchronizerId), target: s(a.target), beginOffsetExclusive: Number(a.beginOffsetExclusive ?? 0) }),
   'participant.parties.import_acs': (env, node, a) => importAcs(env, node, a.file as AcsFile),
   'participant.parties.clear_onboarding_flag': (env, node, a) => clearOnboardingFlag(env, node, { party: s(a.party), synchronizerId: s(a.synchronizerId) }),
@@ -60,4 +55,4 @@ export const PARTY_OPS: Record<string, (env: Env, node: string, a: A) => unknown
   'participant.parties.allocate_external': (env, node, a) => env.allocateExternalParty(env.participant(node), s(a.name)),
 };
 
-export const PARTY_READ_ONLY = ['participant.topology.p2p.list', 'participant.topology.vetted.list', 'participant.topology.dns.list'];
+export const PARTY_READ_ONLY = ['participant.topology.p2p.list', 'participant.topology.vetted.list'];

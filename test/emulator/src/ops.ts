@@ -8,6 +8,7 @@ import { CantonError } from './errors.js';
 import { recordConsoleOp } from './faults.js';
 import type { RightJson, UserRec } from './state.js';
 import { PARTY_OPS, PARTY_READ_ONLY } from './ops-party.js';
+import { NAMESPACE_OPS, NAMESPACE_READ_ONLY } from './namespaces.js';
 
 type A = Record<string, unknown>;
 type Op = (env: Env, node: string, a: A) => unknown;
@@ -126,10 +127,11 @@ export const OPS: Record<string, Op> = {
   'participant.pruning.set_schedule': (env, node, a) => { env.participant(node).pruning.schedule = { cron: s(a.cron), maxDurationMs: Number(a.maxDuration), retentionMs: Number(a.retention) }; return null; },
   'participant.pruning.clear_schedule': (env, node) => { env.participant(node).pruning.schedule = null; return null; },
   ...PARTY_OPS,
+  ...NAMESPACE_OPS,
 };
 
 /** Ops that only read state; everything else is persisted after it ran. */
-export const READ_ONLY = new Set(['health.status', 'id', 'participant.active', 'participant.is_connected', 'participant.is_registered', 'participant.list_connected', 'participant.list_registered', 'participant.id_of', 'participant.parties.list', 'participant.dars.list', 'participant.ledger_end', 'participant.users.get', 'participant.users.list', 'participant.users.rights.list', 'participant.pruning.get_schedule', ...PARTY_READ_ONLY]);
+export const READ_ONLY = new Set(['health.status', 'id', 'participant.active', 'participant.is_connected', 'participant.is_registered', 'participant.list_connected', 'participant.list_registered', 'participant.id_of', 'participant.parties.list', 'participant.dars.list', 'participant.ledger_end', 'participant.users.get', 'participant.users.list', 'participant.users.rights.list', 'participant.pruning.get_schedule', ...PARTY_READ_ONLY, ...NAMESPACE_READ_ONLY]);
 
 export async function runOp(env: Env, node: string, op: string, args: A): Promise<unknown> {
   const f = OPS[op];

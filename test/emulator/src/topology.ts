@@ -17,6 +17,7 @@
 // a decentralized namespace is satisfied by `threshold` of its owners' signatures.
 import { CantonError } from './errors.js';
 import type { Env } from './env.js';
+import { p2pSigners } from './namespaces.js';
 import type { HostingParticipant, ParticipantDoc, PartyToParticipant, Permission, SynchronizerTopology } from './state.js';
 
 const RANK: Record<Permission, number> = { Observation: 1, Confirmation: 2, Submission: 3 };
@@ -91,12 +92,13 @@ export function proposeP2P(env: Env, p: ParticipantDoc, topo: SynchronizerTopolo
   if (signingKeys && signingKeys.length > 0 && req.participants.some((h) => h.permission === 'Submission')) {
     throw new CantonError('TOPOLOGY_INVALID_TOPOLOGY_MAPPING', 8, 'The topology transaction is invalid: External party cannot be hosted with Submission permission');
   }
-  const signer = p.namespace;
+  // Its own namespace plus the owner namespaces of a decentralized party it holds keys for (namespaces.ts).
+  const signers = p2pSigners(p, topo, req.party, req.participants.map((h) => h.participantUid));
   if (existing && sameMapping(existing, req)) {
-    if ((req.serial !== undefined && req.serial !== existing.serial) || (existing.signedBy ?? []).includes(signer)) {
+    if ((req.serial !== undefined && req.serial !== existing.serial) || signers.every((x) => (existing.signedBy ?? []).includes(x))) {
       throw new CantonError('TOPOLOGY_MAPPING_ALREADY_EXISTS', 10, 'A matching topology mapping authorized with the same keys already exists in this state', { existing: req.party });
     }
-    existing.signedBy = [...(existing.signedBy ?? []), signer];
+    existing.signedBy = [...new Set([...(existing.signedBy ?? []), ...signers])];
     return { serial: existing.serial, effective: true, mapping: existing };
   }
   const next = (existing?.serial ?? 0) + 1;
@@ -113,9 +115,9 @@ export function proposeP2P(env: Env, p: ParticipantDoc, topo: SynchronizerTopolo
   let prop = list.find((x) => x.serial === next && sameMapping(x, req));
   if (prop) {
     // The same proposal again from the same node adds no signature: Canton keeps it as it is.
-    if (!prop.signedBy!.includes(signer)) prop.signedBy!.push(signer);
+    for (const x of signers) if (!prop.signedBy!.includes(x)) prop.signedBy!.push(x);
   } else {
-    prop = { party: req.party, threshold: req.threshold, participants: req.participants.map((h) => ({ ...h })), serial: next, signedBy: [signer], ...(signingKeys ? { signingKeys } : {}) };
+    prop = { party: req.party, threshold: req.threshold, participants: req.participants.map((h) => ({ ...h })), serial: next, signedBy: [...signers], ...(signingKeys ? { signingKeys } : {}) };
     list.push(prop);
   }
   const effective = isAuthorized(topo, requiredAuth(existing, prop), prop.signedBy!);

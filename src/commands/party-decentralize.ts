@@ -1,0 +1,120 @@
+import type { CommandContext } from '../context.js';
+import { loadProject } from '../config/load.js';
+import { PARTY_NAME_RE } from '../config/validate.js';
+import type { Topology } from '../config/types.js';
+import { ExitCode, UserError } from '../errors.js';
+import { acquireProjectLock } from '../state/lock.js';
+import { readState } from '../state/state.js';
+import { checkRequest, type DecentralRequest } from '../party/decentral-decide.js';
+import { decentralIO, describeDecentral, executeDecentral } from '../party/decentral-execute.js';
+import { decentralDir, readDecentralRecord, type DecentralRecord } from '../party/decentral-registry.js';
+import { createPartyIO } from '../party/io.js';
+import { permissionFromFlag, type Permission } from '../party/types.js';
+import { killHook } from './party-replicate.js';
+
+export interface PartyDecentralizeOptions {
+  owners?: string;
+  threshold?: string;
+  confirmationThreshold?: string;
+  partyToKey?: boolean;
+  permission?: string;
+  add?: string;
+  remove?: string;
+  dryRun?: boolean;
+  templates?: string;
+}
+
+const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+function int(v: string | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} ${v} is not a positive whole number`, { where: flag, hint: `e.g. ${flag} 2` });
+  return n;
+}
+
+/** Flags, canton-mpc.yaml and the earlier run's record → the request (pure but for the errors it throws). */
+export function decentralRequest(name: string, o: PartyDecentralizeOptions, t: Topology, rec: DecentralRecord | undefined): DecentralRequest {
+  const spec = t.decentralizedParties?.find((p) => p.name === name);
+  let permission: Permission = rec?.permission ?? (spec?.permission ? permissionFromFlag(spec.permission)! : 'Confirmation');
+  if (o.permission !== undefined) {
+    const p = permissionFromFlag(o.permission);
+    if (!p || p === 'Submission') throw new UserError(`--permission ${o.permission} is not a permission for a decentralized party's hosts`, { where: '--permission', hint: 'Use confirmation (the hosts confirm, threshold of them) or observation; a party with a confirmation threshold above 1 cannot be submitted for by one participant anyway.' });
+    permission = p;
+  }
+  const change = o.add !== undefined || o.remove !== undefined;
+  let owners = list(o.owners);
+  if (change) {
+    if (!rec) throw new UserError(`party ${name} has not been decentralized by canton-mpc yet, so there is nothing to --add to or --remove from`, { where: o.add !== undefined ? '--add' : '--remove', hint: `Create it first: canton-mpc party decentralize ${name} --owners p1,p2,p3 --threshold 2` });
+    if (owners.length > 0) throw new UserError('--owners cannot be combined with --add or --remove', { where: '--owners', hint: 'Give the full owner list to create the party, or --add/--remove to change it.' });
+    const add = list(o.add), remove = list(o.remove);
+    const already = add.filter((a) => rec.owners.includes(a));
+    if (already.length) throw new UserError(`${already.join(', ')} ${already.length === 1 ? 'is' : 'are'} already an owner of ${name}`, { where: '--add', hint: `owners now: ${rec.owners.join(', ')}` });
+    const notOwner = remove.filter((r) => !rec.owners.includes(r));
+    if (notOwner.length) throw new UserError(`${notOwner.join(', ')} ${notOwner.length === 1 ? 'is' : 'are'} not an owner of ${name}`, { where: '--remove', hint: `owners now: ${rec.owners.join(', ')}` });
+    owners = [...rec.owners.filter((x) => !remove.includes(x)), ...add];
+  } else if (owners.length === 0) owners = rec?.owners ?? spec?.owners ?? [];
+  if (owners.length === 0) throw new UserError('--owners is required', { where: '--owners', hint: `e.g. canton-mpc party decentralize ${name} --owners participant1,participant2,participant3 --threshold 2` });
+  if (!change && rec && (owners.length !== rec.owners.length || owners.some((x) => !rec.owners.includes(x)))) {
+    throw new UserError(`${name} is already owned by ${rec.owners.join(', ')}`, { where: '--owners', hint: 'Change the owners with --add P or --remove P: a change needs a threshold of the current owners.', exitCode: ExitCode.REFUSED });
+  }
+  const threshold = int(o.threshold, '--threshold') ?? (change ? Math.min(rec!.threshold, owners.length) : (rec?.threshold ?? spec?.threshold));
+  if (threshold === undefined) throw new UserError('--threshold is required', { where: '--threshold', hint: 'e.g. --threshold 2 for 2 of 3 owners' });
+  const req: DecentralRequest = {
+    name, owners, previousOwners: rec?.owners ?? [], ...(rec?.namespace ? { namespace: rec.namespace } : {}), threshold,
+    confirmationThreshold: int(o.confirmationThreshold, '--confirmation-threshold') ?? (change ? Math.min(rec!.confirmationThreshold, owners.length) : (rec?.confirmationThreshold ?? spec?.confirmationThreshold ?? threshold)),
+    permission, partyToKey: o.partyToKey ?? rec?.partyToKey ?? spec?.partyToKey ?? false,
+  };
+  checkRequest(req, t.participants.map((p) => p.name), change ? '--add/--remove' : '--owners');
+  return req;
+}
+
+export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, name: string): Promise<number> {
+  const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  if (!PARTY_NAME_RE.test(name)) throw new UserError(`"${name}" is not a valid party id hint`, { where: 'NAME', hint: 'start with a letter, then letters, digits, _ or - (at most 185 characters)' });
+  if (topology.parties.some((p) => p.name === name)) throw new UserError(`${name} is a party of canton-mpc.yaml with a single owner (${topology.parties.find((p) => p.name === name)!.participant})`, { where: 'NAME', hint: 'A decentralized party gets a new namespace, so it is a new party: pick another name, or declare it with `decentralized:` in canton-mpc.yaml.' });
+  const state = await readState(topology.stateDir);
+  const out = ctx.output;
+  const dir = decentralDir(topology, name);
+  const rec = await readDecentralRecord(dir);
+  const req = decentralRequest(name, opts, topology, rec);
+  const env = { topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates };
+  const io = decentralIO(env);
+  const heading = `party decentralize ${name}: owners ${req.owners.join(', ')}, namespace threshold ${req.threshold} of ${req.owners.length}, ${req.permission} hosts with confirmation threshold ${req.confirmationThreshold}${req.partyToKey ? ', PartyToKey' : ''}`;
+
+  if (opts.dryRun) {
+    const { run, steps } = await describeDecentral(io, req);
+    const runs = run.pending.length > 0 ? 1 : 0;
+    const lines = [heading, ...steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(16)} ${s.title}`), `  console runs: 1 (this observation)${runs ? ' + 1 for all pending steps, addressing every owner' : '; nothing to change'}`];
+    out.result(lines.join('\n'), { ok: true, dryRun: true, party: name, ...req, steps, signers: run.signers, consoleRuns: run.consoleRuns, consoleRunsToApply: runs });
+    return ExitCode.OK;
+  }
+
+  // Adding a host to a party with contracts needs its ACS there: Workflow 2, not a topology change.
+  const added = req.owners.filter((o) => !req.previousOwners.includes(o));
+  if (rec && req.previousOwners.length > 0 && added.length > 0) {
+    const history = await createPartyIO(env).history(rec.id, rec.owners);
+    if (history.state !== 'none') {
+      throw new UserError(`${name} ${history.state === 'used' ? 'has been a stakeholder' : 'may have been a stakeholder'} (${history.detail}), so ${added.join(', ')} cannot simply start hosting it`, {
+        where: '--add', exitCode: ExitCode.REFUSED, kind: 'party_has_history',
+        hint: `A new host needs the party's ACS: Offline Party Replication (Workflow 2), with a threshold of the owners (${rec.owners.join(', ')}) authorizing its steps 3 and 6: \`canton-mpc party replicate ${rec.id} --from ${rec.owners[0]} --to ${added[0]}\` runs the single-owner form; nothing was changed.`,
+      });
+    }
+  }
+  const release = acquireProjectLock(topology.stateDir, 'party decentralize');
+  try {
+    const started = Date.now();
+    const kill = killHook(ctx.env);
+    const { run, outcomes } = await executeDecentral(io, req, {
+      signal: ctx.signal,
+      onStep: (s) => out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`),
+      ...(kill ? { afterJournal: kill } : {}),
+    });
+    const r = run.record();
+    const changed = outcomes.some((o) => o.status === 'done' && o.id !== 'preflight' && o.id !== 'record');
+    out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s, ${run.consoleRuns} console run(s)`);
+    out.result(`${heading}\n${changed ? 'set up' : 'nothing to do: already in place'}: ${r.id}`, { ok: true, party: name, partyId: r.id, namespace: r.namespace, owners: r.owners, threshold: r.threshold, confirmationThreshold: r.confirmationThreshold, permission: r.permission, partyToKey: r.partyToKey, keys: r.keys, changed, steps: outcomes, consoleRuns: run.consoleRuns });
+    return ExitCode.OK;
+  } finally {
+    release();
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * Running Workflow 3 for one party: the plan on the shared runner, its journal in the party's directory
+ * (`.canton-mpc/decentralized/<name>/journal.ndjson`). `party decentralize` and `up` (for
+ * `parties.<name>.decentralized`) both come through here.
+ */
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { openJournal } from '../plan/journal.js';
+import { describePlan, runPlan } from '../plan/runner.js';
+import type { PlannedStep, StepOutcome } from '../plan/types.js';
+import type { DecentralRequest } from './decentral-decide.js';
+import { withDecentralHint } from './decentral-errors.js';
+import { buildDecentralPlan, DecentralRun, type DecentralIO } from './decentral.js';
+import { createPartyIO, type PartyEnv } from './io.js';
+
+export interface DecentralOptions {
+  signal?: AbortSignal;
+  onStep?: (s: { id: string; title: string; index: number; total: number }) => void;
+  /** Test kill hook: called after each step's journal record. */
+  afterJournal?: (run: DecentralRun, stepId: string) => void;
+}
+
+export function decentralIO(env: PartyEnv): DecentralIO {
+  const base = createPartyIO(env);
+  return {
+    projectDir: base.projectDir, alias: base.alias, templatesDir: env.templatesDir, dir: env.dir,
+    runScript: (name, script, onStep, onSpawn) => base.runScript(name, script, onStep, onSpawn).catch((e: unknown) => { throw withDecentralHint(e); }),
+  };
+}
+
+const newJournal = (dir: string) => openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
+
+export async function executeDecentral(io: DecentralIO, req: DecentralRequest, o: DecentralOptions = {}): Promise<{ run: DecentralRun; outcomes: StepOutcome[] }> {
+  const journal = await newJournal(io.dir);
+  const run = new DecentralRun(req, io, journal);
+  journal.record('decentralize', 'started', undefined, { owners: req.owners, threshold: req.threshold, confirmationThreshold: req.confirmationThreshold });
+  try {
+    const outcomes = await runPlan(buildDecentralPlan(req.partyToKey), run, {
+      journal, signal: o.signal, onStep: o.onStep, ...(o.afterJournal ? { afterJournal: (id: string) => o.afterJournal!(run, id) } : {}),
+    });
+    journal.record('decentralize', 'done');
+    return { run, outcomes };
+  } catch (e) {
+    journal.record('decentralize', 'failed', e instanceof Error ? e.message : String(e));
+    throw e;
+  }
+}
+
+/** `--dry-run`: one observation, then every step with done/pending; nothing changes. */
+export async function describeDecentral(io: DecentralIO, req: DecentralRequest): Promise<{ run: DecentralRun; steps: PlannedStep[] }> {
+  const run = new DecentralRun(req, io, { path: '', record() {} });
+  await run.assess().catch((e: unknown) => { if (!run.observation) throw e; });
+  const steps = await describePlan(buildDecentralPlan(req.partyToKey), run);
+  return { run, steps: steps.filter((s) => s.id !== 'preflight').map((s) => (s.id === 'record' ? { ...s, pending: run.pending.length > 0 } : s)) };
+}

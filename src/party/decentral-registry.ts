@@ -1,0 +1,52 @@
+/**
+ * What canton-mpc knows about the decentralized parties it set up: `.canton-mpc/decentralized/<name>/party.json`
+ * (the id, the decentralized namespace, owners, thresholds, key names and PUBLIC fingerprints), next to
+ * that party's run journal. `party status` lists them; a change (`--add`, `--remove`) starts from it.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Topology } from '../config/types.js';
+import { readJsonIfExists, writeFileAtomic } from '../system/fs.js';
+import type { Permission } from './types.js';
+
+export const DECENTRAL_DIR = 'decentralized';
+
+export interface DecentralRecord {
+  name: string;
+  id: string;
+  namespace: string;
+  owners: string[];
+  threshold: number;
+  confirmationThreshold: number;
+  permission: Permission;
+  partyToKey: boolean;
+  keyNames: { ns: string; proto: string };
+  /** Per owner: the public fingerprints of its namespace key and (with PartyToKey) its protocol key. */
+  keys: Record<string, { namespace: string; protocol?: string }>;
+}
+
+export const decentralDir = (t: Topology, name: string): string => join(t.stateDir, DECENTRAL_DIR, name.replace(/[^A-Za-z0-9_-]/g, '_'));
+
+export async function readDecentralRecord(dir: string): Promise<DecentralRecord | undefined> {
+  return (await readJsonIfExists<DecentralRecord>(join(dir, 'party.json')).catch(() => undefined)) ?? undefined;
+}
+
+export async function writeDecentralRecord(dir: string, r: DecentralRecord): Promise<void> {
+  await writeFileAtomic(join(dir, 'party.json'), `${JSON.stringify(r, null, 2)}\n`, 0o600);
+}
+
+/** Every recorded decentralized party of the project. */
+export async function decentralParties(t: Topology): Promise<DecentralRecord[]> {
+  let names: string[];
+  try {
+    names = readdirSync(join(t.stateDir, DECENTRAL_DIR));
+  } catch {
+    return [];
+  }
+  const out: DecentralRecord[] = [];
+  for (const n of names.sort()) {
+    const r = await readDecentralRecord(join(t.stateDir, DECENTRAL_DIR, n));
+    if (r?.id) out.push(r);
+  }
+  return out;
+}
