@@ -175,7 +175,7 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--owners <list>', 'owner participants, comma-separated (default: parties.<name>.decentralized in canton-mpc.yaml)')
     .option('--threshold <n>', 'owners whose signatures authorize a change of the namespace')
     .option('--confirmation-threshold <n>', 'confirming hosts a transaction needs (default: --threshold)')
-    .option('--permission <p>', 'confirmation | observation: how the owners host the party (default confirmation)')
+    .option('--permission <p>', 'confirmation | observation | submission (this one only with --confirmation-threshold 1): how the owners host it (default confirmation)')
     .option('--party-to-key', 'also map ProtocolOnly keys of the owners to the party (PartyToKey, deprecated in 3.5)')
     .option('--add <participant>', 'add an owner (and host): a threshold of the current owners plus it sign')
     .option('--remove <participant>', 'remove an owner (and host): a threshold of the current owners sign')

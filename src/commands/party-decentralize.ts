@@ -38,7 +38,7 @@ export function decentralRequest(name: string, o: PartyDecentralizeOptions, t: T
   let permission: Permission = rec?.permission ?? (spec?.permission ? permissionFromFlag(spec.permission)! : 'Confirmation');
   if (o.permission !== undefined) {
     const p = permissionFromFlag(o.permission);
-    if (!p || p === 'Submission') throw new UserError(`--permission ${o.permission} is not a permission for a decentralized party's hosts`, { where: '--permission', hint: 'Use confirmation (the hosts confirm, threshold of them) or observation; a party with a confirmation threshold above 1 cannot be submitted for by one participant anyway.' });
+    if (!p) throw new UserError(`--permission ${o.permission} is not a participant permission`, { where: '--permission', hint: 'Use confirmation (the hosts confirm, a threshold of them), observation, or submission with --confirmation-threshold 1.' });
     permission = p;
   }
   const change = o.add !== undefined || o.remove !== undefined;
@@ -64,6 +64,10 @@ export function decentralRequest(name: string, o: PartyDecentralizeOptions, t: T
     confirmationThreshold: int(o.confirmationThreshold, '--confirmation-threshold') ?? (change ? Math.min(rec!.confirmationThreshold, owners.length) : (rec?.confirmationThreshold ?? spec?.confirmationThreshold ?? threshold)),
     permission, partyToKey: o.partyToKey ?? rec?.partyToKey ?? spec?.partyToKey ?? false,
   };
+  if (req.permission === 'Submission' && req.confirmationThreshold !== 1) {
+    // AdmissibleSynchronizersComputation.scala:190-194: a participant submits only for a party of threshold 1.
+    throw new UserError(`--permission submission needs --confirmation-threshold 1 (it is ${req.confirmationThreshold})`, { where: '--permission', hint: 'No participant submits alone for a party whose confirmation threshold is above 1: use --permission confirmation, or --confirmation-threshold 1.' });
+  }
   checkRequest(req, t.participants.map((p) => p.name), change ? '--add/--remove' : '--owners');
   return req;
 }

@@ -5,7 +5,22 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { filesUnder, makeProject, type CliProject } from '../support/cli.js';
-import { consoleRun } from '../support/party.js';
+import { decodeCantonText } from '../../src/canton/errors-decode.js';
+import { decodeDecentral } from '../../src/party/decentral-errors.js';
+import { consoleRun, submitCreate } from '../support/party.js';
+
+async function post(port: number, path: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> {
+  const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: r.status, body: (await r.json()) as Record<string, any> };
+}
+async function firstContract(port: number, party: string): Promise<string> {
+  const end = (await (await fetch(`http://127.0.0.1:${port}/v2/state/ledger-end`)).json()) as { offset: number };
+  const r = await post(port, '/v2/state/active-contracts', { activeAtOffset: end.offset, eventFormat: { filtersByParty: { [party]: {} }, verbose: false } });
+  return (r.body as unknown as Array<{ contractEntry: { JsActiveContract: { createdEvent: { contractId: string } } } }>)[0]!.contractEntry.JsActiveContract.createdEvent.contractId;
+}
+/** A non-consuming choice by Issuer on a contract Treasury signed: Treasury must confirm. */
+const exercise = (port: number, actor: string, contractId: string) =>
+  post(port, '/v2/commands/submit-and-wait', { commands: [{ ExerciseCommand: { templateId: '#pkg:Main:Vault', contractId, choice: 'Touch', choiceArgument: {} } }], commandId: `x${Math.random()}`, actAs: [actor], userId: 'issuer-user' });
 
 const projects: CliProject[] = [];
 afterAll(async () => {
@@ -13,6 +28,8 @@ afterAll(async () => {
 });
 
 const OWNERS = 'participant1,participant2,participant3';
+// First with one submitting host and threshold 1, so the party can sign a contract; then locked down to 2 of 3.
+const CREATE = ['party', 'decentralize', 'Treasury', '--owners', OWNERS, '--threshold', '2', '--confirmation-threshold', '1', '--permission', 'submission'];
 const json = (s: string) => JSON.parse(s) as Record<string, any>;
 
 describe('party decentralize (three participants, postgres)', () => {
@@ -31,7 +48,7 @@ describe('party decentralize (three participants, postgres)', () => {
     expect(vaultUp).toMatchObject({ namespace: 'decentralized', threshold: 2, namespaceThreshold: 2 });
 
     // A second one from the command line: the dry run changes nothing and says what it would cost.
-    const dry = await p.run(['party', 'decentralize', 'Treasury', '--owners', OWNERS, '--threshold', '2', '--dry-run', '--json']);
+    const dry = await p.run([...CREATE, '--dry-run', '--json']);
     expect(dry.exitCode, dry.stderr).toBe(0);
     const plan = json(dry.stdout);
     expect(plan.steps.map((s: { id: string; pending: boolean }) => `${s.id}:${s.pending}`)).toEqual(['namespace-keys:true', 'delegations:true', 'namespace:true', 'hosting:true', 'record:true']);
@@ -39,37 +56,72 @@ describe('party decentralize (three participants, postgres)', () => {
 
     // Killed (SIGKILL, console and CLI) right after each step; every re-run resumes from what exists.
     for (const step of ['namespace-keys', 'delegations', 'namespace']) {
-      const r = await p.run(['party', 'decentralize', 'Treasury', '--owners', OWNERS, '--threshold', '2', '--json'], { env: { CANTON_MPC_TEST_KILL_AT: step } });
+      const r = await p.run([...CREATE, '--json'], { env: { CANTON_MPC_TEST_KILL_AT: step } });
       expect(r.signal, `${step}: ${r.stderr}`).toBe('SIGKILL');
     }
     // One owner goes down mid-way: the next run names it and changes nothing.
     const down = await consoleRun(p, 'participant3.synchronizers.disconnect("da")');
     expect(down.code, down.err + down.out).toBe(0);
-    const refused = await p.run(['party', 'decentralize', 'Treasury', '--owners', OWNERS, '--threshold', '2']);
+    const refused = await p.run(CREATE);
     expect(refused.exitCode).toBe(4);
     expect(refused.stderr).toMatch(/owner participant3 is not connected to synchronizer da/);
     expect(refused.stderr).toContain('the steps already done are kept');
     const back = await consoleRun(p, 'participant3.synchronizers.reconnect("da")');
     expect(back.code, back.err + back.out).toBe(0);
-    const killedHosting = await p.run(['party', 'decentralize', 'Treasury', '--owners', OWNERS, '--threshold', '2'], { env: { CANTON_MPC_TEST_KILL_AT: 'hosting' } });
+    const killedHosting = await p.run(CREATE, { env: { CANTON_MPC_TEST_KILL_AT: 'hosting' } });
     expect(killedHosting.signal, killedHosting.stderr).toBe('SIGKILL');
-    const done = await p.run(['party', 'decentralize', 'Treasury', '--owners', OWNERS, '--threshold', '2', '--json']);
+    const done = await p.run([...CREATE, '--json']);
     expect(done.exitCode, done.stderr).toBe(0);
     const d = json(done.stdout);
-    expect(d).toMatchObject({ ok: true, owners: ['participant1', 'participant2', 'participant3'], threshold: 2, confirmationThreshold: 2, permission: 'Confirmation', consoleRuns: 1 });
+    expect(d).toMatchObject({ ok: true, owners: ['participant1', 'participant2', 'participant3'], threshold: 2, confirmationThreshold: 1, permission: 'Submission', consoleRuns: 1 });
     expect(d.partyId).toMatch(/^Treasury::1220[0-9a-f]{64}$/);
     expect(d.partyId.split('::')[1]).toBe(d.namespace);
-    const again = json((await p.run(['party', 'decentralize', 'Treasury', '--owners', OWNERS, '--threshold', '2', '--json'])).stdout);
+    const again = json((await p.run([...CREATE, '--json'])).stdout);
     expect(again).toMatchObject({ changed: false, consoleRuns: 1, partyId: d.partyId });
+
+    // The party signs a contract with Issuer while one host may submit for it; then 2 of 3 hosts must confirm.
+    const issuer = (p.state().parties as Record<string, { id: string }>).Issuer!.id;
+    const p1 = p.ports.participant1.json;
+    const created = await submitCreate(p1, [issuer, d.partyId], { issuer, treasury: d.partyId });
+    expect(created.status, JSON.stringify(created.body)).toBe(200);
+    const lock = await p.run(['party', 'decentralize', 'Treasury', '--confirmation-threshold', '2', '--permission', 'confirmation', '--json']);
+    expect(lock.exitCode, lock.stderr).toBe(0);
+    expect(json(lock.stdout)).toMatchObject({ changed: true, confirmationThreshold: 2, permission: 'Confirmation', consoleRuns: 2 });
+    const alone = await submitCreate(p1, [d.partyId], { treasury: d.partyId });
+    expect(alone.body.code).toBe('NO_SYNCHRONIZER_ON_WHICH_ALL_SUBMITTERS_CAN_SUBMIT');
+    expect(decodeDecentral(String(alone.body.code))?.fix).toContain('PartyToKey');
+    const contractId = await firstContract(p1, issuer);
+    expect((await exercise(p1, issuer, contractId)).status).toBe(200);
+    expect((await consoleRun(p, 'participant3.synchronizers.disconnect("da")')).code).toBe(0);
+    const twoUp = await exercise(p1, issuer, contractId);
+    expect(twoUp.status, JSON.stringify(twoUp.body)).toBe(200);
+    expect((await consoleRun(p, 'participant2.synchronizers.disconnect("da")')).code).toBe(0);
+    const oneUp = await exercise(p1, issuer, contractId);
+    expect(oneUp.body.code, JSON.stringify(oneUp.body)).toBe('MEDIATOR_SAYS_TX_TIMED_OUT');
+    expect(decodeCantonText(JSON.stringify(oneUp.body))[0]?.fix).toContain('party status');
+    expect(decodeDecentral(String(oneUp.body.code))?.fix).toContain('confirmation threshold');
+    expect((await consoleRun(p, 'participant2.synchronizers.reconnect("da")\nparticipant3.synchronizers.reconnect("da")')).code).toBe(0);
 
     const st = await p.run(['party', 'status', 'Treasury', '--json']);
     expect(st.exitCode, st.stderr).toBe(0);
     const row = json(st.stdout).parties[0];
-    expect(row).toMatchObject({ name: 'Treasury', id: d.partyId, namespace: 'decentralized', threshold: 2, namespaceThreshold: 2 });
+    expect(row).toMatchObject({ name: 'Treasury', id: d.partyId, namespace: 'decentralized', threshold: 2, namespaceThreshold: 2, history: { state: 'used' } });
     expect([...row.owners].sort()).toEqual(['participant1', 'participant2', 'participant3']);
     expect(row.hosts.map((h: { participant: string; permission: string }) => `${h.participant}:${h.permission}`).sort()).toEqual(['participant1:Confirmation', 'participant2:Confirmation', 'participant3:Confirmation']);
     const text = await p.run(['party', 'status', 'Treasury']);
     expect(text.stdout).toMatch(/owners participant\d, participant\d, participant\d \(namespace threshold 2\)/);
+
+    // Removing an owner: a threshold of the current owners signs; adding it back is refused (the party has a contract: Workflow 2).
+    const rm = await p.run(['party', 'decentralize', 'Treasury', '--remove', 'participant3', '--json']);
+    expect(rm.exitCode, rm.stderr).toBe(0);
+    expect(json(rm.stdout)).toMatchObject({ owners: ['participant1', 'participant2'], threshold: 2, confirmationThreshold: 2, partyId: d.partyId });
+    const after = json((await p.run(['party', 'status', 'Treasury', '--json'])).stdout).parties[0];
+    expect([...after.owners].sort()).toEqual(['participant1', 'participant2']);
+    expect(after.hosts).toHaveLength(2);
+    const add = await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3']);
+    expect(add.exitCode).toBe(8);
+    expect(add.stderr).toContain('party replicate');
+    expect(add.stderr).toContain('nothing was changed');
 
     // No private key material: the journal keeps key names and public fingerprints only.
     const journal = readFileSync(join(p.stateDir, 'decentralized', 'Treasury', 'journal.ndjson'), 'utf8');

@@ -6,6 +6,7 @@ import type { CantonCfg, NodeCfg } from './config.js';
 import { CantonError, err } from './errors.js';
 import { bootstrapSynchronizer, type BootstrapArgs } from './synchronizer.js';
 import { proposeP2P } from './topology.js';
+import { checkConfirmations } from './namespaces-confirm.js';
 import { logUpdate } from './updates.js';
 import {
   type Contract, type NodeDoc, type NodeStore, type ParticipantDoc, type Permission, type RightJson, type SequencerDoc,
@@ -193,6 +194,7 @@ export class Env {
     const signatories = actAs.filter((a) => parties.has(a) || parties.size === 0);
     const sigs = signatories.length > 0 ? signatories : [...actAs];
     const observers = [...parties].filter((x) => !sigs.includes(x));
+    checkConfirmations(this, topo, sigs); // namespaces-confirm.ts: signatories confirm
     const updateId = '1220' + randomBytes(32).toString('hex');
     const contractId = '00' + randomBytes(32).toString('hex') + 'ca1112';
     const base = { contractId, templateId, packageName: templateId.startsWith('#') ? templateId.slice(1).split(':')[0]! : templateId.split(':')[0]!, createArgument: createArguments, signatories: sigs, observers, nodeId: 0, createdAt: new Date().toISOString(), synchronizerId: topo.synchronizerId };
@@ -211,6 +213,7 @@ export class Env {
 
   archive(p: ParticipantDoc, contractId: string): number {
     if (!p.contracts[contractId]) throw new CantonError('CONTRACT_NOT_FOUND', 11, `Contract could not be found with id ${contractId}`);
+    this.confirm(p, p.contracts[contractId]!.signatories);
     for (const q of this.participants()) {
       const c = q.contracts[contractId];
       if (!c) continue;
@@ -223,6 +226,7 @@ export class Env {
   /** A non-consuming exercise (the emulator runs no Daml): a transaction for every participant that has the contract. */
   exercise(p: ParticipantDoc, contractId: string, choice: string, choiceArgument: unknown, actingParties: string[]): number {
     if (!p.contracts[contractId]) throw new CantonError('CONTRACT_NOT_FOUND', 11, `Contract could not be found with id ${contractId}`);
+    this.confirm(p, [...p.contracts[contractId]!.signatories, ...actingParties]);
     for (const q of this.participants()) {
       const c = q.contracts[contractId];
       if (!c) continue;
@@ -230,6 +234,12 @@ export class Env {
       logUpdate(q, [{ kind: 'exercised', contract: c, choice, choiceArgument, actingParties, consuming: false }], c.synchronizerId);
     }
     return p.offset;
+  }
+
+  /** Signatories and actors confirm, each with its threshold of hosts (namespaces-confirm.ts). */
+  private confirm(p: ParticipantDoc, confirming: string[]): void {
+    const topo = this.connectedTopologies(p)[0];
+    if (topo) checkConfirmations(this, topo, confirming);
   }
 
   /**
