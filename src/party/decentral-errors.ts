@@ -19,7 +19,7 @@ const TOPOLOGY = 'community/base/src/main/scala/com/digitalasset/canton/topology
 export const DECENTRAL_ERRORS: readonly DecentralErrorRow[] = [
   {
     code: 'NAMESPACE_NOT_LISTED',
-    pattern: /decentralized namespace \S+ is not listed after \d+ s; owners whose signature is missing: ([^\n"]+)/,
+    pattern: /decentralized namespace \S+ is not listed after \d+ s; owners whose signature is missing: ([A-Za-z0-9_-]+(?:, [A-Za-z0-9_-]+)*)/,
     fix: 'Not every owner signed the same DecentralizedNamespaceDefinition (the first one needs all of them): check that $1 is up and connected, then run the same command again; it proposes only from the owners that have not signed.',
     source: 'templates/party-decentral.canton (DecentralizedNamespaceDefinition.requiredAuth, TopologyMapping.scala:677)',
   },
