@@ -100,7 +100,7 @@ export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, n
     if (history.state !== 'none') {
       throw new UserError(`${name} ${history.state === 'used' ? 'has been a stakeholder' : 'may have been a stakeholder'} (${history.detail}), so ${added.join(', ')} cannot simply start hosting it`, {
         where: '--add', exitCode: ExitCode.REFUSED, kind: 'party_has_history',
-        hint: `A new host needs the party's ACS: Offline Party Replication (Workflow 2), with a threshold of the owners (${rec.owners.join(', ')}) authorizing its steps 3 and 6: \`canton-mpc party replicate ${rec.id} --from ${rec.owners[0]} --to ${added[0]}\` runs the single-owner form; nothing was changed.`,
+        hint: `A new host needs the party's ACS: Offline Party Replication (Workflow 2, what \`canton-mpc party replicate\` runs for single-owner parties), with a threshold of the owners (${rec.owners.join(', ')}) authorizing its steps 3 and 6. canton-mpc does not collect those authorizations yet: follow the runbook's Workflow 2 by hand; nothing was changed.`,
       });
     }
   }

@@ -30,6 +30,13 @@ export const DECENTRAL_ERRORS: readonly DecentralErrorRow[] = [
     source: 'templates/party-decentral.canton (PartyToParticipant.requiredAuth, TopologyMapping.scala)',
   },
   {
+    // An owner dropped off the synchronizer between the preflight and its proposal.
+    code: 'OWNER_DISCONNECTED',
+    pattern: /Participant ([A-Za-z0-9_-]+)::\S+ is not connected to synchronizer/,
+    fix: 'Owner $1 went down mid-way: start or reconnect it, then run the same command again; the steps already done are kept and nothing is proposed twice.',
+    source: 'the proposal of a participant that is not connected to the synchronizer (store = synchronizer id)',
+  },
+  {
     code: 'TOPOLOGY_NO_APPROPRIATE_SIGNING_KEY_IN_STORE',
     pattern: /TOPOLOGY_NO_APPROPRIATE_SIGNING_KEY_IN_STORE/,
     fix: "An owner holds no key that may sign for its namespace: its namespace delegation is missing. Run the same command again (it publishes the delegations first); if it persists, check the owner's keys with `keys.secret.list`.",
