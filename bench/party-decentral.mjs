@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Figures for `canton-mpc party decentralize` (Workflow 3) against the Canton emulator (not a test):
+// three owners, memory storage. Console (JVM) starts as the CLI reports them (`consoleRuns`) and as the
+// emulator saw `bin/canton` start (its start log), for the creation, a re-run with nothing to do and a
+// change (--remove); wall times, and the ratio to one trivial console run (one JVM start; on real
+// Canton ~3.5 s each, so the count is what matters). A naive runbook (one console per owner and step:
+// keys, delegation, namespace, hosting, and each wait) would start 3 × 4 + 2 = 14 consoles.
+// Needs a build (`npm run build`). Run: node bench/party-decentral.mjs [runs]
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI, loadHelpers } from './helpers.mjs';
+
+const RUNS = Number(process.argv[2] ?? 3);
+const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+function cli(p, args, env = {}) {
+  const t0 = process.hrtime.bigint();
+  const out = execFileSync('node', [CLI, ...args], { cwd: p.dir, env: { ...p.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  return { ms: ms(t0), out: JSON.parse(out) };
+}
+const starts = (file) => { try { return readFileSync(file, 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
+
+const h = await loadHelpers();
+const rows = { create: [], createRuns: [], createJvms: [], rerun: [], rerunRuns: [], change: [], changeRuns: [], oneRun: [] };
+for (let i = 0; i < RUNS; i++) {
+  const p = await h.makeProject({ config: { participants: { participant1: {}, participant2: {}, participant3: {} } } });
+  try {
+    execFileSync('node', [CLI, 'up', '--timeout', '120s'], { cwd: p.dir, env: p.env, stdio: 'ignore' });
+    const st = p.state();
+    const script = join(p.dir, 'noop.canton');
+    writeFileSync(script, 'println("x")\n');
+    const t0 = process.hrtime.bigint();
+    execFileSync(join(st.canton.home, 'bin', 'canton'), ['run', script, '-c', join(p.stateDir, 'config', 'remote.conf')], { cwd: p.dir, env: { ...p.env, JAVA_HOME: st.canton.javaHome }, stdio: 'ignore' });
+    rows.oneRun.push(ms(t0));
+    const log = join(p.dir, 'starts.ndjson');
+    const c = cli(p, ['party', 'decentralize', 'Vault', '--owners', 'participant1,participant2,participant3', '--threshold', '2', '--json'], { CANTON_EMULATOR_START_LOG: log });
+    rows.create.push(c.ms); rows.createRuns.push(c.out.consoleRuns); rows.createJvms.push(starts(log));
+    const r = cli(p, ['party', 'decentralize', 'Vault', '--json']);
+    rows.rerun.push(r.ms); rows.rerunRuns.push(r.out.consoleRuns);
+    const x = cli(p, ['party', 'decentralize', 'Vault', '--remove', 'participant3', '--json']);
+    rows.change.push(x.ms); rows.changeRuns.push(x.out.consoleRuns);
+  } finally {
+    await p.cleanup();
+  }
+}
+h.cleanupReleases();
+const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
+const f = (x) => `${x.toFixed(0)} ms`;
+console.log(`runs: ${RUNS} (medians)`);
+console.log(`party decentralize (create, 3 owners): ${f(m.create)}, ${m.createRuns} console (JVM) start(s) reported, ${m.createJvms} bin/canton start(s) seen (a console per owner and step: 14)`);
+console.log(`one console run (JVM start, noop):     ${f(m.oneRun)}`);
+console.log(`ratio create / one console run:        ${(m.create / m.oneRun).toFixed(2)}`);
+console.log(`re-run, nothing to do:                 ${f(m.rerun)}, ${m.rerunRuns} console start(s)`);
+console.log(`--remove participant3:                 ${f(m.change)}, ${m.changeRuns} console start(s)`);
