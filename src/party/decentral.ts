@@ -11,13 +11,13 @@
  *
  * Two JVM starts for a run that changes something, one for a run that finds everything in place.
  */
-import { RemoteError } from '../errors.js';
 import type { ConsoleRunResult, ConsoleStep } from '../canton/console.js';
 import type { Journal } from '../plan/journal.js';
 import type { Plan } from '../plan/types.js';
 import { ownersDown, parseDecentralObservation, pendingSteps, signersFor, type DecentralObservation, type DecentralRequest } from './decentral-decide.js';
 import { decentralKeyNames, renderDecentralScript, type DecentralStepId } from './decentral-script.js';
 import { writeDecentralRecord, type DecentralRecord } from './decentral-registry.js';
+import { StepBatch } from './step-batch.js';
 
 /** How long the script waits for each mapping to become effective (seconds). */
 export const DECENTRAL_WAIT_SECONDS = 60;
@@ -45,16 +45,25 @@ export class DecentralRun {
   observation?: DecentralObservation;
   pending: DecentralStepId[] = [];
   signers: string[] = [];
-  consolePid?: number;
   /** Console runs (JVM starts) of this invocation. */
   consoleRuns = 0;
-  private readonly results = new Map<string, Record<string, unknown>>();
-  private readonly waiters = new Map<string, { resolve: () => void; reject: (e: unknown) => void }>();
-  private batch?: Promise<void>;
-  private batchError?: unknown;
-  private batchDone = false;
+  private preflightPid?: number;
+  private readonly batch: StepBatch;
 
-  constructor(readonly req: DecentralRequest, readonly io: DecentralIO, readonly journal: Journal) {}
+  constructor(readonly req: DecentralRequest, readonly io: DecentralIO, readonly journal: Journal) {
+    this.batch = new StepBatch((onStep, onSpawn) => {
+      this.consoleRuns++;
+      return this.io.runScript('party-decentral.canton', this.script(this.pending), onStep, onSpawn);
+    }, (s) => {
+      // Key names and public fingerprints only: the private keys never leave the owners' vaults.
+      if (s.id === 'namespace-keys' || s.id === 'party-to-key') this.journal.record(s.id, 'note', undefined, { keyName: s.id === 'namespace-keys' ? decentralKeyNames(this.req.name).ns : decentralKeyNames(this.req.name).proto, owners: this.req.owners, fingerprints: s.data.keys });
+    });
+  }
+
+  /** The running console, for the test kill hook. */
+  get consolePid(): number | undefined {
+    return this.batch.consolePid ?? this.preflightPid;
+  }
 
   /** The first owner that is up reads the synchronizer's topology. */
   private anchor(): string {
@@ -75,7 +84,8 @@ export class DecentralRun {
   /** The preflight: observe, decide, refuse (an owner down) before anything changes. */
   async assess(): Promise<void> {
     this.consoleRuns++;
-    const r = await this.io.runScript('party-decentral-observe.canton', this.script([]), () => undefined, (pid) => (this.consolePid = pid));
+    const r = await this.io.runScript('party-decentral-observe.canton', this.script([]), () => undefined, (pid) => (this.preflightPid = pid));
+    this.preflightPid = undefined;
     this.observation = parseDecentralObservation(r.steps);
     this.pending = pendingSteps(this.req, this.observation);
     this.signers = signersFor(this.req, this.observation);
@@ -87,38 +97,13 @@ export class DecentralRun {
     return (this.pending as string[]).includes(id);
   }
 
-  /** Resolves when the batch script reports `id`; the first call starts it. */
+  /** Resolves when the batch script reports `id`; the first call starts it (one run for every pending step). */
   step(id: DecentralStepId): Promise<void> {
-    if (this.results.has(id)) return Promise.resolve();
-    if (this.batchDone) return Promise.reject(this.batchError ?? new RemoteError(`the console script ended without reporting ${id}`));
-    const waiting = new Promise<void>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
-    this.batch ??= this.startBatch();
-    return waiting;
-  }
-
-  private startBatch(): Promise<void> {
-    this.consoleRuns++;
-    const onStep = (s: ConsoleStep) => {
-      this.results.set(s.id, s.data);
-      // Key names and public fingerprints only: the private keys never leave the owners' vaults.
-      if (s.id === 'namespace-keys' || s.id === 'party-to-key') this.journal.record(s.id, 'note', undefined, { keyName: s.id === 'namespace-keys' ? decentralKeyNames(this.req.name).ns : decentralKeyNames(this.req.name).proto, owners: this.req.owners, fingerprints: s.data.keys });
-      this.waiters.get(s.id)?.resolve();
-    };
-    return this.io.runScript('party-decentral.canton', this.script(this.pending), onStep, (pid) => (this.consolePid = pid)).then(
-      () => this.settle(undefined),
-      (e: unknown) => this.settle(e),
-    );
-  }
-
-  private settle(e: unknown): void {
-    this.batchDone = true;
-    this.batchError = e;
-    this.consolePid = undefined;
-    for (const [id, w] of this.waiters) if (!this.results.has(id)) w.reject(e ?? new RemoteError(`the console script ended without reporting ${id}`));
+    return this.batch.step(id);
   }
 
   result(id: string): Record<string, unknown> | undefined {
-    return this.results.get(id);
+    return this.batch.result(id);
   }
 
   /** What the party looks like now: the observation plus whatever the batch reported. */

@@ -11,11 +11,11 @@
  * proposes only what is not there yet (a second identical proposal after the mapping became effective
  * is TOPOLOGY_MAPPING_ALREADY_EXISTS in Canton).
  */
-import { RemoteError } from '../errors.js';
 import type { ConsoleRunResult, ConsoleStep } from '../canton/console.js';
 import type { Plan } from '../plan/types.js';
 import { assessReplication, type Assessment, type ReplicateRequest } from './assess.js';
 import { renderReplicateScript, type ReplicateStepId } from './scripts.js';
+import { StepBatch } from './step-batch.js';
 import type { History, Observation } from './types.js';
 
 export const REPLICATE_STEP_IDS = ['preflight', 'vet-packages', 'propose-party-side', 'propose-participant-side', 'await-effective'] as const;
@@ -46,13 +46,8 @@ export class ReplicationRun {
   observation?: Observation;
   history?: History;
   assessment?: Assessment;
-  /** The running console, for the test kill hook. */
-  consolePid?: number;
-  private readonly results = new Map<string, Record<string, unknown>>();
-  private readonly waiters = new Map<string, { resolve: () => void; reject: (e: unknown) => void }>();
-  private batch?: Promise<void>;
-  private batchError?: unknown;
-  private batchDone = false;
+  /** One console run for every pending step (step-batch.ts). */
+  private readonly batch = new StepBatch((onStep, onSpawn) => this.io.runScript('party-replicate.canton', this.renderBatch(), onStep, onSpawn));
 
   constructor(
     readonly req: ReplicateRequest,
@@ -76,18 +71,19 @@ export class ReplicationRun {
     return this.assessment !== undefined && (this.assessment.pending as string[]).includes(id);
   }
 
-  /** Resolves when the batch script reports `id` done; the first call starts the script. */
-  step(id: ReplicateStepId): Promise<void> {
-    if (this.results.has(id)) return Promise.resolve();
-    if (this.batchDone) return Promise.reject(this.batchError ?? new RemoteError(`the console script ended without reporting ${id}`));
-    const waiting = new Promise<void>((resolve, reject) => this.waiters.set(id, { resolve, reject }));
-    this.batch ??= this.startBatch();
-    return waiting;
+  /** The running console, for the test kill hook. */
+  get consolePid(): number | undefined {
+    return this.batch.consolePid;
   }
 
-  private startBatch(): Promise<void> {
+  /** Resolves when the batch script reports `id` done; the first call starts the script. */
+  step(id: ReplicateStepId): Promise<void> {
+    return this.batch.step(id);
+  }
+
+  private renderBatch(): string {
     const a = this.assessment!;
-    const script = renderReplicateScript({
+    return renderReplicateScript({
       projectDir: this.io.projectDir,
       templatesDir: this.io.templatesDir,
       alias: this.io.alias,
@@ -101,25 +97,10 @@ export class ReplicationRun {
       ...(this.req.threshold !== undefined ? { threshold: a.threshold, hosts: a.hosts } : {}),
       waitSeconds: REPLICATE_WAIT_SECONDS,
     });
-    const onStep = (s: ConsoleStep) => {
-      this.results.set(s.id, s.data);
-      this.waiters.get(s.id)?.resolve();
-    };
-    return this.io.runScript('party-replicate.canton', script, onStep, (pid) => (this.consolePid = pid)).then(
-      () => this.settle(undefined),
-      (e: unknown) => this.settle(e),
-    );
-  }
-
-  private settle(e: unknown): void {
-    this.batchDone = true;
-    this.batchError = e;
-    this.consolePid = undefined;
-    for (const [id, w] of this.waiters) if (!this.results.has(id)) w.reject(e ?? new RemoteError(`the console script ended without reporting ${id}`));
   }
 
   result(id: string): Record<string, unknown> | undefined {
-    return this.results.get(id);
+    return this.batch.result(id);
   }
 }
 
