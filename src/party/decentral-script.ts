@@ -34,7 +34,10 @@ export interface DecentralScriptInput {
   partyToKey: boolean;
   /** Pending steps to perform, in order; empty for the observation run. */
   steps: DecentralStepId[];
-  /** How long each wait for the synchronizer may take. */
+  /**
+   * How long each wait for the synchronizer may take. Proposals pass `synchronize = None`: one owner's
+   * signature alone does not make them effective, so the script waits for the mapping itself.
+   */
   waitSeconds: number;
 }
 
@@ -118,7 +121,7 @@ export function renderDecentralScript(o: DecentralScriptInput): string {
     namespace: () => [
       `// Step 3: the same DecentralizedNamespaceDefinition (threshold ${o.threshold}) from ${o.namespace ? 'a threshold of the current owners and every added one' : 'every owner: the first one needs all of them'}.`,
       ...signerIds.flatMap((p) => [
-        `if (!dndListed && !${dndRows('ns', true)}.exists(r => r.context.signedBy.contains(${v('ns', p)}.fingerprint))) ${p}.topology.decentralized_namespaces.propose(dnd, store = syncId)`,
+        `if (!dndListed && !${dndRows('ns', true)}.exists(r => r.context.signedBy.contains(${v('ns', p)}.fingerprint))) ${p}.topology.decentralized_namespaces.propose(dnd, store = syncId, synchronize = None)`,
       ]),
       wait(`${dndRows('ns', false)}.exists(r => r.item.threshold.value == ${o.threshold} && r.item.owners.size == ${o.owners.length} && owners.forall(x => r.item.owners.contains(x)))`,
         `"the decentralized namespace " + ns.toProtoPrimitive + " is not listed after ${o.waitSeconds} s; owners whose signature is missing: " + ${owned((p) => v('ns', p))}.filter(x => !${dndRows('ns', true)}.exists(r => r.context.signedBy.contains(x._2.fingerprint))).map(x => x._1).mkString(", ")`),
@@ -126,7 +129,7 @@ export function renderDecentralScript(o: DecentralScriptInput): string {
     ],
     hosting: () => [
       `// Step 4: the same PartyToParticipant (every owner with ${o.permission}, confirmation threshold ${o.confirmationThreshold}) from each signing owner.`,
-      ...signerIds.map((p) => `if (!hostingListed && !${p2pRows('party', true)}.filter(r => r.item.partyId == party).exists(r => r.context.signedBy.contains(${v('ns', p)}.fingerprint))) ${p}.topology.party_to_participant_mappings.propose(party, hosts, threshold = PositiveInt.tryCreate(${o.confirmationThreshold}), store = syncId)`),
+      ...signerIds.map((p) => `if (!hostingListed && !${p2pRows('party', true)}.filter(r => r.item.partyId == party).exists(r => r.context.signedBy.contains(${v('ns', p)}.fingerprint))) ${p}.topology.party_to_participant_mappings.propose(party, hosts, threshold = PositiveInt.tryCreate(${o.confirmationThreshold}), store = syncId, synchronize = None)`),
       wait(hostingDone(o, ids, p2pRows('party', false)),
         `"the PartyToParticipant mapping of " + party.toProtoPrimitive + " is not effective after ${o.waitSeconds} s; owner namespace signatures: " + ${owned((p) => v('ns', p))}.count(x => ${p2pRows('party', true)}.filter(r => r.item.partyId == party).exists(r => r.context.signedBy.contains(x._2.fingerprint))) + " of the ${o.threshold} needed; owners that have not signed: " + ${owned((p) => v('ns', p))}.filter(x => !${p2pRows('party', true)}.filter(r => r.item.partyId == party).exists(r => r.context.signedBy.contains(x._2.fingerprint))).map(x => x._1).mkString(", ")`),
       print('hosting', ['{"party":"', code('party.toProtoPrimitive'), '"}']),
@@ -136,7 +139,7 @@ export function renderDecentralScript(o: DecentralScriptInput): string {
       ...ids.map((p) => `val ${v('pk', p)} = ${v('pk', p)}Opt.getOrElse(${p}.keys.secret.generate_signing_key(protoKeyName, SigningKeyUsage.ProtocolOnly))`),
       `val protoKeys = Seq(${ids.map((p) => v('pk', p)).join(', ')})`,
       `val p2kListed = ${p2kRows('party', false)}.exists(r => r.item.threshold.value == ${o.threshold} && r.item.signingKeys.size == protoKeys.size && protoKeys.forall(k => r.item.signingKeys.exists(x => x.fingerprint == k.fingerprint)))`,
-      ...ids.map((p) => `if (!p2kListed && !${p2kRows('party', true)}.exists(r => r.context.signedBy.contains(${v('pk', p)}.fingerprint))) ${p}.topology.party_to_key_mappings.propose(party, PositiveInt.tryCreate(${o.threshold}), NonEmpty(Seq, ${ids.map((x) => v('pk', x)).join(', ')}), store = syncId, mustFullyAuthorize = false)`),
+      ...ids.map((p) => `if (!p2kListed && !${p2kRows('party', true)}.exists(r => r.context.signedBy.contains(${v('pk', p)}.fingerprint))) ${p}.topology.party_to_key_mappings.propose(party, PositiveInt.tryCreate(${o.threshold}), NonEmpty(Seq, ${ids.map((x) => v('pk', x)).join(', ')}), store = syncId, synchronize = None, mustFullyAuthorize = false)`),
       wait(`${p2kRows('party', false)}.exists(r => r.item.signingKeys.size == protoKeys.size && protoKeys.forall(k => r.item.signingKeys.exists(x => x.fingerprint == k.fingerprint)))`, scalaString(`the PartyToKey mapping did not become effective after ${o.waitSeconds} s`)),
       print('party-to-key', ['{"keys":[', code(strList('protoKeys', (x) => `${x}.fingerprint.toProtoPrimitive`)), ']}']),
     ],

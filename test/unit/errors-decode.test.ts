@@ -22,6 +22,7 @@ const SAMPLES: Record<string, string> = {
   PROTO_DESERIALIZATION_FAILURE: 'INVALID_ARGUMENT/PROTO_DESERIALIZATION_FAILURE(8,e5f6a7b8): Deserialization of protobuf message failed',
   NO_SYNCHRONIZER_ON_WHICH_ALL_SUBMITTERS_CAN_SUBMIT:
     'NO_SYNCHRONIZER_ON_WHICH_ALL_SUBMITTERS_CAN_SUBMIT(11,f6a7b8c9): Not connected to a synchronizer on which this participant can submit for all submitters',
+  MEDIATOR_SAYS_TX_TIMED_OUT: `{"code":"MEDIATOR_SAYS_TX_TIMED_OUT","cause":"Rejected transaction as the mediator did not receive sufficient confirmations within the expected timeframe.","errorCategory":2,"grpcCodeValue":10,"context":{"unresponsiveParties":"Treasury::1220ab"}}`,
   DB_CONNECTION_LOST: `${LOG}DB_CONNECTION_LOST(13,0): Database health check failed to establish a valid connection: Connection is not available, request timed out after 5000ms.`,
   DB_CONNECT_FAILED: `${LOG}Failed to connect to database: com.zaxxer.hikari.pool.HikariPool$PoolInitializationException: Failed to initialize pool: Connection to 127.0.0.1:5240 refused.`,
   DB_AUTH_FAILED: 'org.postgresql.util.PSQLException: FATAL: password authentication failed for user "canton"',

@@ -130,10 +130,10 @@ describe('the script', () => {
   });
   it('proposes from each signer once, guarded by what is already signed, and never prints a private key', () => {
     const s = renderDecentralScript({ ...base, steps: ['namespace-keys', 'delegations', 'namespace', 'hosting'] });
-    expect(s.match(/\.topology\.decentralized_namespaces\.propose\(dnd, store = syncId\)/g)).toHaveLength(3);
+    expect(s.match(/\.topology\.decentralized_namespaces\.propose\(dnd, store = syncId, synchronize = None\)/g)).toHaveLength(3);
     expect(s).toMatch(/if \(!dndListed && !participant1\.topology\.decentralized_namespaces\.list\(syncId, proposals = true.*signedBy\.contains\(ns_participant3\.fingerprint\)\)\) participant3\./);
     expect(s).toContain('generate_signing_key(nsKeyName, SigningKeyUsage.NamespaceOnly)');
-    expect(s).toContain('propose(party, hosts, threshold = PositiveInt.tryCreate(2), store = syncId)');
+    expect(s).toContain('propose(party, hosts, threshold = PositiveInt.tryCreate(2), store = syncId, synchronize = None)');
     expect(s).not.toMatch(/private|download|export/i);
   });
   it('keeps the namespace of an existing party on a change', () => {
