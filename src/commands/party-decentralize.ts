@@ -7,7 +7,7 @@ import { acquireProjectLock } from '../state/lock.js';
 import { readState } from '../state/state.js';
 import { checkRequest, type DecentralRequest } from '../party/decentral-decide.js';
 import { decentralIO, describeDecentral, executeDecentral } from '../party/decentral-execute.js';
-import { decentralDir, readDecentralRecord, type DecentralRecord } from '../party/decentral-registry.js';
+import { currentDecentralRecord, decentralDir, type DecentralRecord } from '../party/decentral-registry.js';
 import { createPartyIO } from '../party/io.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
 import { killHook } from './party-replicate.js';
@@ -79,7 +79,7 @@ export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, n
   const state = await readState(topology.stateDir);
   const out = ctx.output;
   const dir = decentralDir(topology, name);
-  const rec = await readDecentralRecord(dir);
+  const rec = await currentDecentralRecord(topology, state, dir);
   const req = decentralRequest(name, opts, topology, rec);
   const env = { topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates };
   const io = decentralIO(env);
@@ -112,6 +112,7 @@ export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, n
       signal: ctx.signal,
       onStep: (s) => out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`),
       ...(kill ? { afterJournal: kill } : {}),
+      ...(state?.canton?.startedAt ? { daemonStartedAt: state.canton.startedAt } : {}),
     });
     const r = run.record();
     const changed = outcomes.some((o) => o.status === 'done' && o.id !== 'preflight' && o.id !== 'record');

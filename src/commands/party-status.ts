@@ -13,7 +13,7 @@ export async function run(ctx: CommandContext, opts: { templates?: string }, par
   const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   const state = await readState(topology.stateDir);
   // Decentralized parties (Workflow 3) are recorded by `party decentralize` / `up`, not in state.json.
-  const decentral = await decentralParties(topology);
+  const decentral = await decentralParties(topology, state);
   const ownerNames = Object.fromEntries(decentral.flatMap((r) => Object.entries(r.keys).map(([owner, k]) => [k.namespace, owner])));
   let parties = [...topology.parties.map((p) => resolveParty(topology, state, p.name)), ...decentral.map((r) => ({ name: r.name, id: r.id }))];
   if (partyArg !== undefined) {

@@ -18,6 +18,8 @@ export interface DecentralOptions {
   onStep?: (s: { id: string; title: string; index: number; total: number }) => void;
   /** Test kill hook: called after each step's journal record. */
   afterJournal?: (run: DecentralRun, stepId: string) => void;
+  /** Recorded with the party (see currentDecentralRecord). */
+  daemonStartedAt?: string;
 }
 
 export function decentralIO(env: PartyEnv): DecentralIO {
@@ -32,7 +34,7 @@ const newJournal = (dir: string) => openJournal(join(dir, 'journal.ndjson'), ran
 
 export async function executeDecentral(io: DecentralIO, req: DecentralRequest, o: DecentralOptions = {}): Promise<{ run: DecentralRun; outcomes: StepOutcome[] }> {
   const journal = await newJournal(io.dir);
-  const run = new DecentralRun(req, io, journal);
+  const run = new DecentralRun(req, io, journal, o.daemonStartedAt);
   journal.record('decentralize', 'started', undefined, { owners: req.owners, threshold: req.threshold, confirmationThreshold: req.confirmationThreshold });
   try {
     const outcomes = await runPlan(buildDecentralPlan(req.partyToKey), run, {

@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Topology } from '../config/types.js';
 import { readJsonIfExists, writeFileAtomic } from '../system/fs.js';
+import type { State } from '../state/state.js';
 import type { Permission } from './types.js';
 
 export const DECENTRAL_DIR = 'decentralized';
@@ -23,6 +24,8 @@ export interface DecentralRecord {
   keyNames: { ns: string; proto: string };
   /** Per owner: the public fingerprints of its namespace key and (with PartyToKey) its protocol key. */
   keys: Record<string, { namespace: string; protocol?: string }>;
+  /** The daemon start it was recorded under (a memory-storage owner forgets it on restart). */
+  daemonStartedAt?: string;
 }
 
 export const decentralDir = (t: Topology, name: string): string => join(t.stateDir, DECENTRAL_DIR, name.replace(/[^A-Za-z0-9_-]/g, '_'));
@@ -35,8 +38,19 @@ export async function writeDecentralRecord(dir: string, r: DecentralRecord): Pro
   await writeFileAtomic(join(dir, 'party.json'), `${JSON.stringify(r, null, 2)}\n`, 0o600);
 }
 
+/**
+ * The record, unless it is stale: an owner with memory storage starts empty after a restart (new
+ * keys, no namespace), so a record from an earlier daemon start describes nothing that exists.
+ */
+export async function currentDecentralRecord(t: Topology, state: State | undefined, dir: string): Promise<DecentralRecord | undefined> {
+  const r = await readDecentralRecord(dir);
+  if (!r) return undefined;
+  const memoryOwner = r.owners.some((o) => t.participants.find((p) => p.name === o)?.storage.type === 'memory');
+  return memoryOwner && r.daemonStartedAt !== state?.canton?.startedAt ? undefined : r;
+}
+
 /** Every recorded decentralized party of the project. */
-export async function decentralParties(t: Topology): Promise<DecentralRecord[]> {
+export async function decentralParties(t: Topology, state?: State): Promise<DecentralRecord[]> {
   let names: string[];
   try {
     names = readdirSync(join(t.stateDir, DECENTRAL_DIR));
@@ -45,7 +59,7 @@ export async function decentralParties(t: Topology): Promise<DecentralRecord[]> 
   }
   const out: DecentralRecord[] = [];
   for (const n of names.sort()) {
-    const r = await readDecentralRecord(join(t.stateDir, DECENTRAL_DIR, n));
+    const r = await currentDecentralRecord(t, state, join(t.stateDir, DECENTRAL_DIR, n));
     if (r?.id) out.push(r);
   }
   return out;

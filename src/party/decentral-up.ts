@@ -10,7 +10,7 @@ import type { State } from '../state/state.js';
 import type { ProcessRunner } from '../system/process.js';
 import { checkRequest, type DecentralRequest } from './decentral-decide.js';
 import { decentralIO, executeDecentral } from './decentral-execute.js';
-import { DECENTRAL_DIR, decentralDir, readDecentralRecord } from './decentral-registry.js';
+import { currentDecentralRecord, DECENTRAL_DIR, decentralDir } from './decentral-registry.js';
 import { permissionFromFlag } from './types.js';
 
 const markerPath = (t: Topology) => join(t.stateDir, DECENTRAL_DIR, 'up.json');
@@ -28,14 +28,14 @@ export async function convergeDecentral(t: Topology, state: State, runner: Proce
   const done: string[] = [];
   for (const d of t.decentralizedParties ?? []) {
     const dir = decentralDir(t, d.name);
-    const rec = await readDecentralRecord(dir);
+    const rec = await currentDecentralRecord(t, state, dir);
     // The config is the owner list; a change of it goes through `party decentralize --add/--remove` (a threshold of the owners signs).
     const req: DecentralRequest = {
       name: d.name, owners: d.owners, previousOwners: rec?.owners ?? [], ...(rec?.namespace ? { namespace: rec.namespace } : {}),
       threshold: d.threshold, confirmationThreshold: d.confirmationThreshold, permission: permissionFromFlag(d.permission)!, partyToKey: d.partyToKey,
     };
     checkRequest(req, t.participants.map((p) => p.name), `parties.${d.name}.decentralized`);
-    const { run, outcomes } = await executeDecentral(decentralIO({ topology: t, state, runner, signal, dir }), req, { signal });
+    const { run, outcomes } = await executeDecentral(decentralIO({ topology: t, state, runner, signal, dir }), req, { signal, ...(state.canton?.startedAt ? { daemonStartedAt: state.canton.startedAt } : {}) });
     const changed = outcomes.some((o) => o.status === 'done' && o.id !== 'preflight' && o.id !== 'record');
     info(changed ? `${d.name} is now a decentralized party (${d.threshold} of ${d.owners.join(', ')}): ${run.record().id}` : `${d.name} is already a decentralized party of ${d.owners.join(', ')}`);
     done.push(key(d));

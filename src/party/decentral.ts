@@ -50,7 +50,7 @@ export class DecentralRun {
   private preflightPid?: number;
   private readonly batch: StepBatch;
 
-  constructor(readonly req: DecentralRequest, readonly io: DecentralIO, readonly journal: Journal) {
+  constructor(readonly req: DecentralRequest, readonly io: DecentralIO, readonly journal: Journal, private readonly daemonStartedAt?: string) {
     this.batch = new StepBatch((onStep, onSpawn) => {
       this.consoleRuns++;
       return this.io.runScript('party-decentral.canton', this.script(this.pending), onStep, onSpawn);
@@ -117,6 +117,7 @@ export class DecentralRun {
       name: this.req.name, id, namespace, owners: this.req.owners, threshold: this.req.threshold, confirmationThreshold: this.req.confirmationThreshold,
       permission: this.req.permission, partyToKey: this.req.partyToKey, keyNames: decentralKeyNames(this.req.name),
       keys: Object.fromEntries(this.req.owners.map((o, i) => [o, { namespace: nsKeys[i] ?? '', ...(this.req.partyToKey && protoKeys[i] ? { protocol: protoKeys[i] } : {}) }])),
+      ...(this.daemonStartedAt ? { daemonStartedAt: this.daemonStartedAt } : {}),
     };
   }
 }

@@ -1,6 +1,9 @@
-// party decentralize (Workflow 3) on three participants with Postgres: a 2-of-3 decentralized party
-// created through a CLI killed after every step (each re-run converges), shown by `party status`; an
-// owner stopped mid-way is named; confirmations need 2 of its 3 hosts; no key material anywhere.
+// party decentralize (Workflow 3) on three participants with Postgres: `up` creates a configured one;
+// another is created by two owners through a CLI killed after every step (each re-run converges; an
+// owner that is down is named), a third owner is added (a threshold of the current owners plus it
+// sign), and it is locked down to 2-of-3 confirmations: a choice it must confirm succeeds with two of
+// its three hosts up and fails, decoded, with one. Then an owner is removed, and adding it back is
+// refused (the party has a contract: Workflow 2). No key material anywhere.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -27,9 +30,9 @@ afterAll(async () => {
   for (const p of projects) await p.cleanup();
 });
 
-const OWNERS = 'participant1,participant2,participant3';
-// First with one submitting host and threshold 1, so the party can sign a contract; then locked down to 2 of 3.
-const CREATE = ['party', 'decentralize', 'Treasury', '--owners', OWNERS, '--threshold', '2', '--confirmation-threshold', '1', '--permission', 'submission'];
+// Created by two owners with submitting hosts and confirmation threshold 1 (so the party can sign a
+// contract), a third owner added, then locked down to confirmations by 2 of 3.
+const CREATE = ['party', 'decentralize', 'Treasury', '--owners', 'participant1,participant2', '--threshold', '2', '--confirmation-threshold', '1', '--permission', 'submission'];
 const json = (s: string) => JSON.parse(s) as Record<string, any>;
 
 describe('party decentralize (three participants, postgres)', () => {
@@ -52,7 +55,7 @@ describe('party decentralize (three participants, postgres)', () => {
     expect(dry.exitCode, dry.stderr).toBe(0);
     const plan = json(dry.stdout);
     expect(plan.steps.map((s: { id: string; pending: boolean }) => `${s.id}:${s.pending}`)).toEqual(['namespace-keys:true', 'delegations:true', 'namespace:true', 'hosting:true', 'record:true']);
-    expect(plan).toMatchObject({ consoleRuns: 1, consoleRunsToApply: 1, signers: ['participant1', 'participant2', 'participant3'] });
+    expect(plan).toMatchObject({ consoleRuns: 1, consoleRunsToApply: 1, signers: ['participant1', 'participant2'] });
 
     // Killed (SIGKILL, console and CLI) right after each step; every re-run resumes from what exists.
     for (const step of ['namespace-keys', 'delegations', 'namespace']) {
@@ -60,24 +63,28 @@ describe('party decentralize (three participants, postgres)', () => {
       expect(r.signal, `${step}: ${r.stderr}`).toBe('SIGKILL');
     }
     // One owner goes down mid-way: the next run names it and changes nothing.
-    const down = await consoleRun(p, 'participant3.synchronizers.disconnect("da")');
+    const down = await consoleRun(p, 'participant2.synchronizers.disconnect("da")');
     expect(down.code, down.err + down.out).toBe(0);
     const refused = await p.run(CREATE);
     expect(refused.exitCode).toBe(4);
-    expect(refused.stderr).toMatch(/owner participant3 is not connected to synchronizer da/);
+    expect(refused.stderr).toMatch(/owner participant2 is not connected to synchronizer da/);
     expect(refused.stderr).toContain('the steps already done are kept');
-    const back = await consoleRun(p, 'participant3.synchronizers.reconnect("da")');
+    const back = await consoleRun(p, 'participant2.synchronizers.reconnect("da")');
     expect(back.code, back.err + back.out).toBe(0);
     const killedHosting = await p.run(CREATE, { env: { CANTON_MPC_TEST_KILL_AT: 'hosting' } });
     expect(killedHosting.signal, killedHosting.stderr).toBe('SIGKILL');
     const done = await p.run([...CREATE, '--json']);
     expect(done.exitCode, done.stderr).toBe(0);
     const d = json(done.stdout);
-    expect(d).toMatchObject({ ok: true, owners: ['participant1', 'participant2', 'participant3'], threshold: 2, confirmationThreshold: 1, permission: 'Submission', consoleRuns: 1 });
+    expect(d).toMatchObject({ ok: true, owners: ['participant1', 'participant2'], threshold: 2, confirmationThreshold: 1, permission: 'Submission', consoleRuns: 1 });
     expect(d.partyId).toMatch(/^Treasury::1220[0-9a-f]{64}$/);
     expect(d.partyId.split('::')[1]).toBe(d.namespace);
     const again = json((await p.run([...CREATE, '--json'])).stdout);
     expect(again).toMatchObject({ changed: false, consoleRuns: 1, partyId: d.partyId });
+    // A third owner: both current owners (the threshold) and participant3 sign; the namespace and id stay.
+    const grow = await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3', '--json']);
+    expect(grow.exitCode, grow.stderr).toBe(0);
+    expect(json(grow.stdout)).toMatchObject({ changed: true, owners: ['participant1', 'participant2', 'participant3'], threshold: 2, partyId: d.partyId, namespace: d.namespace, consoleRuns: 2 });
 
     // The party signs a contract with Issuer while one host may submit for it; then 2 of 3 hosts must confirm.
     const issuer = (p.state().parties as Record<string, { id: string }>).Issuer!.id;

@@ -199,3 +199,20 @@ describe('parties.<name>.decentralized in canton-mpc.yaml', () => {
     expect(got.some((i) => i.path === 'users.u.actAs.0' && /decentralized party Vault/.test(i.message)), JSON.stringify(got)).toBe(true);
   });
 });
+
+describe('the record of a decentralized party', () => {
+  it('is ignored after a restart when an owner keeps its ledger in memory (its keys and namespace are gone)', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { currentDecentralRecord, writeDecentralRecord } = await import('../../src/party/decentral-registry.js');
+    const dir = mkdtempSync(join(tmpdir(), 'dec-'));
+    const rec = { name: 'Vault', id: `Vault::${fp('f')}`, namespace: fp('f'), owners: ['participant1', 'participant2'], threshold: 2, confirmationThreshold: 2, permission: 'Confirmation' as const, partyToKey: false, keyNames: { ns: 'n', proto: 'p' }, keys: {}, daemonStartedAt: 'T1' };
+    await writeDecentralRecord(dir, rec);
+    const topo = (storage: string) => toTopology(parseConfigText(`storage: ${storage}\n`, 'c.yaml', { format: 'yaml' }), '/p');
+    const state = (startedAt: string) => ({ canton: { startedAt } }) as never;
+    expect(await currentDecentralRecord(topo('memory'), state('T1'), dir)).toMatchObject({ id: rec.id });
+    expect(await currentDecentralRecord(topo('memory'), state('T2'), dir)).toBeUndefined();
+    expect(await currentDecentralRecord(topo('postgres'), state('T2'), dir)).toMatchObject({ id: rec.id });
+  });
+});
