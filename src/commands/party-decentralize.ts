@@ -86,10 +86,10 @@ export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, n
   const heading = `party decentralize ${name}: owners ${req.owners.join(', ')}, namespace threshold ${req.threshold} of ${req.owners.length}, ${req.permission} hosts with confirmation threshold ${req.confirmationThreshold}${req.partyToKey ? ', PartyToKey' : ''}`;
 
   if (opts.dryRun) {
-    const { run, steps } = await describeDecentral(io, req);
+    const { run, steps, refusal } = await describeDecentral(io, req);
     const runs = run.pending.length > 0 ? 1 : 0;
-    const lines = [heading, ...steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(16)} ${s.title}`), `  console runs: 1 (this observation)${runs ? ' + 1 for all pending steps, addressing every owner' : '; nothing to change'}`];
-    out.result(lines.join('\n'), { ok: true, dryRun: true, party: name, ...req, steps, signers: run.signers, consoleRuns: run.consoleRuns, consoleRunsToApply: runs });
+    const lines = [heading, ...steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(16)} ${s.title}`), `  signers: ${run.signers.join(', ')}`, `  console runs: 1 (this observation)${runs ? ' + 1 for all pending steps, addressing every owner' : '; nothing to change'}`, ...(refusal ? [`  ${out.style.red('would stop')}: ${refusal}`] : [])];
+    out.result(lines.join('\n'), { ok: true, dryRun: true, party: name, ...req, steps, signers: run.signers, consoleRuns: run.consoleRuns, consoleRunsToApply: runs, ...(refusal ? { refusal } : {}) });
     return ExitCode.OK;
   }
 

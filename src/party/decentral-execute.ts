@@ -49,9 +49,14 @@ export async function executeDecentral(io: DecentralIO, req: DecentralRequest, o
 }
 
 /** `--dry-run`: one observation, then every step with done/pending; nothing changes. */
-export async function describeDecentral(io: DecentralIO, req: DecentralRequest): Promise<{ run: DecentralRun; steps: PlannedStep[] }> {
+export async function describeDecentral(io: DecentralIO, req: DecentralRequest): Promise<{ run: DecentralRun; steps: PlannedStep[]; refusal?: string }> {
   const run = new DecentralRun(req, io, { path: '', record() {} });
-  await run.assess().catch((e: unknown) => { if (!run.observation) throw e; });
+  let refusal: string | undefined;
+  // A refusal (an owner down) is part of what the dry run reports, not a reason to show no plan.
+  await run.assess().catch((e: unknown) => {
+    if (!run.observation) throw e;
+    refusal = e instanceof Error ? e.message : String(e);
+  });
   const steps = await describePlan(buildDecentralPlan(req.partyToKey), run);
-  return { run, steps: steps.filter((s) => s.id !== 'preflight').map((s) => (s.id === 'record' ? { ...s, pending: run.pending.length > 0 } : s)) };
+  return { run, steps: steps.filter((s) => s.id !== 'preflight').map((s) => (s.id === 'record' ? { ...s, pending: run.pending.length > 0 } : s)), ...(refusal ? { refusal } : {}) };
 }
