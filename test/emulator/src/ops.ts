@@ -8,6 +8,7 @@ import { CantonError } from './errors.js';
 import { recordConsoleOp } from './faults.js';
 import type { RightJson, UserRec } from './state.js';
 import { PARTY_OPS, PARTY_READ_ONLY } from './ops-party.js';
+import { EXTERNAL_OPS } from './external-ops.js';
 
 type A = Record<string, unknown>;
 type Op = (env: Env, node: string, a: A) => unknown;
@@ -126,6 +127,7 @@ export const OPS: Record<string, Op> = {
   'participant.pruning.set_schedule': (env, node, a) => { env.participant(node).pruning.schedule = { cron: s(a.cron), maxDurationMs: Number(a.maxDuration), retentionMs: Number(a.retention) }; return null; },
   'participant.pruning.clear_schedule': (env, node) => { env.participant(node).pruning.schedule = null; return null; },
   ...PARTY_OPS,
+  ...EXTERNAL_OPS,
 };
 
 /** Ops that only read state; everything else is persisted after it ran. */
