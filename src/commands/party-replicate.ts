@@ -25,9 +25,9 @@ import { signerForParty, type SignerFlags } from '../party/external-custody.js';
 import type { ExternalSigning } from '../party/external-replicate.js';
 
 /** The external party's signer, or undefined when there is none (the preflight refuses, naming the fix). */
-function externalSigningFor(stateDir: string, name: string, rec: ExternalPartyRecord | undefined, f: SignerFlags, ctx: CommandContext, dir: string): ExternalSigning | undefined {
+function externalSigningFor(stateDir: string, name: string, rec: ExternalPartyRecord | undefined, f: SignerFlags, ctx: CommandContext, dir: string, logFile?: string): ExternalSigning | undefined {
   try {
-    return { signer: signerForParty(stateDir, name, rec, f, ctx.runner, ctx.cwd), dir };
+    return { signer: signerForParty(stateDir, name, rec, f, ctx.runner, ctx.cwd), dir, ...(logFile ? { logFile } : {}) };
   } catch (e) {
     if ((e as { kind?: string }).kind === 'external_key_needed') return undefined;
     throw e;
@@ -132,7 +132,7 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
     const inProgress = mem.recorded !== undefined && !mem.importDone;
     const offline = inProgress || (decision.workflow === 2 && !existing);
     const permission: Permission = flagged ?? existing?.permission ?? (offline ? 'Observation' : party?.external ? 'Confirmation' : 'Submission');
-    if (party?.external) io.external = externalSigningFor(topology.stateDir, label, extRec?.partyId === resolved.id ? extRec : undefined, opts, ctx, dir);
+    if (party?.external) io.external = externalSigningFor(topology.stateDir, label, extRec?.partyId === resolved.id ? extRec : undefined, opts, ctx, dir, state?.canton?.logFile);
     const req = { ...(resolved.name ? { partyName: resolved.name } : {}), partyId: resolved.id, source, target, permission, ...(threshold !== undefined ? { threshold } : {}) };
     if (offline && threshold !== undefined) throw new UserError('--threshold is for simple party replication (Workflow 1) only', { where: '--threshold' });
     const pre = { observation, history };

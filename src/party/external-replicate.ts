@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { RemoteError } from '../errors.js';
 import type { ConsoleStep } from '../canton/console.js';
 import { writeFileAtomic } from '../system/fs.js';
+import { externalFailure } from './external-errors.js';
 import { isCantonHash } from './external-hash.js';
 import { renderExternalReplicateScript } from './external-scripts.js';
 import { signHash, type ExternalSigner } from './external-signer.js';
@@ -24,6 +25,8 @@ export interface ExternalSigning {
   /** The run directory: proposal.hash, proposal.sig, proposal.refused. */
   dir: string;
   signWaitSeconds?: number;
+  /** The daemon's log: where Canton writes the details of a refusal it redacts for the console. */
+  logFile?: string;
 }
 
 export const EXTERNAL_TITLES = {
@@ -53,7 +56,8 @@ export function externalBatch(x: ExternalSigning, input: ReplicateScriptInput, l
         await writeFileAtomic(refusedFile, `${e instanceof Error ? e.message : String(e)}\n`).catch(() => undefined);
       });
     },
-    failure: (): unknown => error,
+    /** Why the run failed: the signer's refusal, else the console's, explained when it is Canton's. */
+    failure: (consoleError: unknown): unknown => error ?? externalFailure(consoleError, x.logFile, namespaceOf(input.partyId), x.signer.fingerprint),
   };
 }
 

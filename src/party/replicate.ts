@@ -116,7 +116,7 @@ export class ReplicationRun {
     return this.io.runScript('party-replicate.canton', script, onStep, (pid) => (this.consolePid = pid)).then(
       () => this.settle(undefined),
       // A signing that failed explains the console's end better than the console does.
-      (e: unknown) => this.settle(ext?.failure() ?? e),
+      (e: unknown) => this.settle(ext ? ext.failure(e) : e),
     );
   }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { assessReplication } from '../../src/party/assess.js';
 import { externalKeyProblem } from '../../src/party/external-assess.js';
+import { alarmLine, explainExternalRefusal } from '../../src/party/external-errors.js';
 import { cantonHash, combinedHash, ed25519RawKey, isCantonHash, keyFingerprint, transactionHash } from '../../src/party/external-hash.js';
 import { renderExternalReplicateScript } from '../../src/party/external-scripts.js';
 import { keySigner, signHash, splitCommand, type ExternalSigner } from '../../src/party/external-signer.js';
@@ -170,4 +171,25 @@ describe('the external Workflow 1 script', () => {
     const only = renderExternalReplicateScript({ ...input, steps: ['await-effective'] }, files);
     expect(only).not.toContain('val proposal');
   });
+});
+
+describe("Canton's refusal of an external signature, explained", () => {
+  const exp = '1220' + 'ab'.repeat(32);
+  const by = '1220' + 'cd'.repeat(32);
+  const console = 'Script execution failed: (console):12:1: Request failed for participant2. INVALID_ARGUMENT/An error occurred. Please contact the operator and inquire about the request 5d1e0c9b8a7f6e5d4c3b2a1908f7e6d5 with tid 5d1e0c9b8a7f6e5d4c3b2a1908f7e6d5';
+  const log = [
+    '2026-12-01 12:00:00,000 [main] INFO  c.d.c.t.TopologyManager:participant2 - something else',
+    `2026-12-01 12:00:01,000 [main] WARN  c.d.c.t.TopologyManager:participant2 - TOPOLOGY_UNAUTHORIZED_TRANSACTION(5,5d1e0c9b): Topology transaction is missing authorizations by namespaces=Set(${exp}) and keys=Set() tid:5d1e0c9b8a7f6e5d4c3b2a1908f7e6d5`,
+  ].join('\n');
+  test('the redacted console message is matched to its log line by the request id', () => {
+    expect(alarmLine(log, console)).toContain('TOPOLOGY_UNAUTHORIZED_TRANSACTION(5,5d1e0c9b)');
+    expect(alarmLine(log, 'no redaction here')).toBeUndefined();
+    expect(alarmLine(log.replace(/5d1e0c9b/g, '00000000'), console)).toBeUndefined();
+  });
+  test.each([
+    [`TOPOLOGY_UNAUTHORIZED_TRANSACTION(5,5d1e0c9b): Topology transaction is missing authorizations by namespaces=Set(${exp}) and keys=Set()`, /the namespace key 1220(ab){32} did not sign .*the signature was by 1220(cd){32}/],
+    ['TOPOLOGY_INVALID_TX_SIGNATURE(5,0a1b2c3d): Transaction signature verification failed', /does not verify with key 1220(ab){32}/],
+    ['TOPOLOGY_MULTI_TRANSACTION_HASH_MISMATCH(9,1b2c3d4e): The given transaction hash set …', /covers other transactions/],
+  ])('%s', (line, re) => expect(explainExternalRefusal(line, exp, by)?.message).toMatch(re));
+  test('other failures are left alone', () => expect(explainExternalRefusal('TOPOLOGY_SERIAL_MISMATCH(9,aa): …', exp, by)).toBeUndefined());
 });
