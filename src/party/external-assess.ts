@@ -25,3 +25,18 @@ export function externalKeyProblem(label: string, partyId: string, signerFingerp
     });
   }
 }
+
+/**
+ * Workflow 2, external party, no signed proposal kept from an earlier run: the target proposes again
+ * (Canton ignores the same transaction with the same signer) — possible only while it is connected.
+ */
+export function externalReproposal(label: string, target: string, targetConnected: boolean, pending: Set<string>): void {
+  if (!targetConnected) {
+    throw new UserError(`the signed proposal for ${label} is gone from the run directory and ${target} is already disconnected`, {
+      hint: `Restore proposal.stx and proposal.sig in the run directory, or reconnect ${target} (\`canton-mpc down\` and \`up\`) and run the same command again: it proposes and signs again before disconnecting.`,
+      exitCode: ExitCode.REFUSED,
+      kind: 'external_proposal_missing',
+    });
+  }
+  pending.add('propose-target-onboarding');
+}

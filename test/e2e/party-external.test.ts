@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesUnder, makeProject, type CliProject } from '../support/cli.js';
-import { consoleOps, consoleRun, proposals } from '../support/party.js';
+import { consoleOps, consoleRun, proposals, submitCreate } from '../support/party.js';
 
 const opsLog = join(tmpdir(), `ops-external-${process.pid}-${Date.now()}.ndjson`);
 let p: CliProject;
@@ -58,8 +58,8 @@ const wrong = generateKeyPairSync('ed25519');
 let kmsEnv: Record<string, string>;
 
 beforeAll(async () => {
-  p = await makeProject({ env: { CANTON_EMULATOR_CONSOLE_LOG: opsLog }, config: { parties: { Issuer: 'participant1' }, users: {} } });
-  const up = await p.run(['up', '--timeout', '60s']);
+  p = await makeProject({ env: { CANTON_EMULATOR_CONSOLE_LOG: opsLog }, config: { storage: 'postgres', parties: { Issuer: 'participant1', Depositor: 'participant2' }, users: {} } });
+  const up = await p.run(['up', '--timeout', '90s']);
   if (up.exitCode !== 0) throw new Error(up.stderr);
   writeFileSync(join(p.dir, 'kms-sign.mjs'), SIGNER);
   writeFileSync(join(p.dir, 'kms.pub.pem'), kms.publicKey.export({ format: 'pem', type: 'spki' }) as string);
@@ -151,6 +151,30 @@ describe('party replicate, external branch of Workflow 1', () => {
     const ok = await run(['party', 'replicate', 'Kms', '--to', 'participant1', '--json'], kmsEnv);
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(await known(id, 'Confirmation')).toBe('true');
+  });
+
+  it('Workflow 2 for an external party with history: the kept proposal is signed before the target disconnects, loaded after; killed in between, it resumes', async () => {
+    const a = JSON.parse((await run(['party', 'allocate-external', 'Hist', '--participant', 'participant2', '--json'])).stdout);
+    const depositor = p.state().parties.Depositor.id as string;
+    // A contract the external party observes: it has history, so Workflow 2.
+    expect((await submitCreate(p.ports.participant2.json, [depositor], { owner: depositor, observer: a.partyId }, 'participant_admin')).status).toBe(200);
+    const dry = JSON.parse((await run(['party', 'replicate', 'Hist', '--to', 'participant1', '--dry-run', '--json'])).stdout);
+    expect(dry).toMatchObject({ workflow: 2, permission: 'Observation' });
+    const killed = await run(['party', 'replicate', 'Hist', '--to', 'participant1'], { CANTON_MPC_TEST_KILL_AT: 'manual-connect' });
+    expect(killed.signal).toBe('SIGKILL');
+    const dir = join(p.stateDir, 'replication', 'Hist-to-participant1');
+    expect(readFileSync(join(dir, 'proposal.sig')).length).toBe(64);
+    const r = await run(['party', 'replicate', 'Hist', '--to', 'participant1', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, workflow: 2 });
+    const st = JSON.parse((await run(['party', 'status', a.partyId, '--json'])).stdout).parties[0];
+    expect(st.hosts).toEqual([
+      { participant: 'participant2', permission: 'Confirmation', onboarding: false },
+      { participant: 'participant1', permission: 'Observation', onboarding: false },
+    ]);
+    // The imported ACS: participant1 serves the contract the party observes.
+    const acs = await fetch(`http://127.0.0.1:${p.ports.participant1.json}/v2/state/active-contracts`, { method: 'POST', body: JSON.stringify({ eventFormat: { filtersByParty: { [a.partyId]: {} } } }) });
+    expect(((await acs.json()) as unknown[]).length).toBe(1);
   });
 
   it('no private key material in any output, log, journal, rendered script or command line', () => {

@@ -11,7 +11,7 @@
 //    java.nio.file.{Paths.get, Files.write, Files.readAllBytes, Files.exists}, ByteString.copyFrom / toByteArray.
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { type Cmd, ConsoleRuntimeError, type Rt } from './api.js';
-import { type V, type VO, enumV, is, posint, show } from './values.js';
+import { type V, type VO, enumV, is, opt, posint, show } from './values.js';
 
 const fail = (m: string): never => { throw new ConsoleRuntimeError(m); };
 const cmd = (params: string[], run: Cmd['run'], ret?: string): Cmd => ({ params, run, ret });
@@ -23,6 +23,7 @@ const pathOf = (v: V | undefined): string => (is(v ?? null, 'path') ? String((v 
 const enumOf = (v: V | undefined, type: string): string => (is(v ?? null, 'enum') && (v as VO).type === type ? String((v as VO).name) : fail(`type mismatch: expected ${type}, found ${show(v ?? null)}`));
 
 type Sig = { signedBy: string; signature: string };
+const STX_FORMAT = 'canton-emulator-signed-topology-transaction-1';
 /** The console value of a SignedTopologyTransaction (what propose / propose_delta return). */
 export function signedTx(r: { serial: number; tx?: string; hash?: string; signedBy?: string[] }): VO {
   return { k: 'stx', serial: r.serial, tx: r.tx ?? '', hash: r.hash ?? '', signedBy: r.signedBy ?? [], added: [] as Sig[] };
@@ -50,6 +51,13 @@ export const EXTERNAL_KINDS: Record<string, Record<string, Cmd>> = {
       return { ...o, added: [...(o.added as Sig[]), { signedBy: String(sig.signedBy), signature: Buffer.from(String(sig.hex), 'hex').toString('base64') }] };
     }, 'stx'),
     toString: prop((_rt, s) => `SignedTopologyTransaction(serial = ${String((s as VO).serial)}, hash = ${String((s as VO).hash)})`, 'string'),
+    // HasProtocolVersionedWrapper.writeToFile: the emulator's serialization is the console value as JSON.
+    writeToFile: cmd(['outputFile'], async (_rt, s, a) => { await writeFile(String(a.outputFile), JSON.stringify({ format: STX_FORMAT, ...(s as VO) })); return null; }),
+  },
+  either: {
+    toOption: prop((_rt, s) => ('right' in (s as VO) ? opt((s as VO).right as V) : opt(undefined)), 'opt'),
+    isRight: prop((_rt, s) => 'right' in (s as VO), 'boolean'),
+    isLeft: prop((_rt, s) => !('right' in (s as VO)), 'boolean'),
   },
   txhash: { hash: prop((_rt, s) => ({ k: 'hash', hex: String((s as VO).hex) }), 'hash') },
   hash: {
@@ -83,6 +91,18 @@ export const EXTERNAL_KINDS: Record<string, Record<string, Cmd>> = {
   fp: { toProtoPrimitive: prop((_rt, s) => String((s as VO).id), 'string'), unwrap: prop((_rt, s) => String((s as VO).id), 'string'), toString: prop((_rt, s) => String((s as VO).id), 'string') },
   'static:com': {
     'google.protobuf.ByteString.copyFrom': cmd(['bytes'], (_rt, _s, a) => bytes(hexOf(a.bytes, 'Array[Byte]')), 'bytes'),
+    // VersioningCompanion.readFromTrustedFilePVV: Either[String, SignedTopologyTransaction].
+    'digitalasset.canton.topology.transaction.SignedTopologyTransaction.readFromTrustedFilePVV': cmd(['inputFile'], async (_rt, _s, a) => {
+      const f = typeof a.inputFile === 'string' ? a.inputFile : fail(`type mismatch: expected String, found ${show(a.inputFile ?? null)}`);
+      try {
+        const v = JSON.parse(await readFile(f, 'utf8')) as VO & { format?: string };
+        if (v.format !== STX_FORMAT || v.k !== 'stx') return { k: 'either', left: `Deserialization of protobuf message failed: ${f}` };
+        delete v.format;
+        return { k: 'either', right: v };
+      } catch (e) {
+        return { k: 'either', left: `Unable to read from ${f}: ${(e as Error).message}` };
+      }
+    }, 'either'),
   },
 };
 
