@@ -11,6 +11,8 @@ import { buildAllocateExternalPlan, checkPartyHint, ExternalAllocation, external
 import { createExternalPartyApi } from '../party/external-api.js';
 import { custodianFromFlags, type SignerFlags } from '../party/external-custody.js';
 import { acquireProjectLock } from '../state/lock.js';
+import { readState } from '../state/state.js';
+import { consoleTarget } from '../party/io.js';
 
 export interface AllocateExternalOptions extends SignerFlags {
   participant?: string;
@@ -27,6 +29,8 @@ export async function run(ctx: CommandContext, opts: AllocateExternalOptions, na
     const known = topology.participants.map((p) => p.name);
     throw new UserError(`unknown participant "${pname}"`, { where: '--participant', hint: [didYouMean(pname ?? '', known), `known participants: ${known.join(', ')}`].filter(Boolean).join('; ') });
   }
+  // The participant's JSON API must be up: the same check as the console runs ("start it with up").
+  consoleTarget({ topology, state: await readState(topology.stateDir), runner: ctx.runner, dir: topology.stateDir });
   const custodian = custodianFromFlags(topology.stateDir, name, opts, ctx.runner, ctx.cwd);
   const dir = externalPartyDir(topology.stateDir, name);
   const allocation = new ExternalAllocation(name, participant.name, {

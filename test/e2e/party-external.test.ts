@@ -88,6 +88,17 @@ describe('party allocate-external', () => {
     expect(st.hosts).toHaveLength(1);
   });
 
+  it.each(['key', 'observe', 'generate-topology', 'sign', 'allocate', 'await-hosted', 'record'])('killed after %s: a re-run converges on one party', async (step) => {
+    const name = `K-${step}`;
+    const killed = await run(['party', 'allocate-external', name], { CANTON_MPC_TEST_KILL_AT: step });
+    expect(killed.signal).toBe('SIGKILL');
+    const r = JSON.parse((await run(['party', 'allocate-external', name, '--json'])).stdout);
+    expect(r).toMatchObject({ ok: true, partyId: `${name}::${r.fingerprint}` });
+    expect(r.changed).toBe(['key', 'observe', 'generate-topology', 'sign'].includes(step));
+    const parties = (await (await fetch(`http://127.0.0.1:${p.ports.participant1.json}/v2/parties?filter-party=${name}::`)).json()) as { partyDetails: unknown[] };
+    expect(parties.partyDetails).toHaveLength(1);
+  });
+
   it('--key refuses a world-readable file with the chmod fix; killed after sign, a re-run converges', async () => {
     const loose = keyFile('loose.pem', fileKey.privateKey, 0o644);
     const bad = await run(['party', 'allocate-external', 'Filed', '--key', loose]);

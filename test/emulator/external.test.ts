@@ -6,27 +6,17 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { BOOTSTRAP, spawnCanton, startDaemon, type Daemon } from './harness.js';
+import { BOOTSTRAP, remoteParticipants, startDaemon, type Daemon } from './harness.js';
 import { digest, fingerprintOf, multiHash, txHash } from './src/external-crypto.js';
 
 let d: Daemon;
-let remote: string;
+let run: ReturnType<typeof remoteParticipants>['run'];
 beforeAll(async () => {
   d = await startDaemon({ bootstrap: BOOTSTRAP });
-  remote = join(d.cwd, 'remote.conf');
-  writeFileSync(remote, `canton.remote-participants {
-${d.ports.p.map((p, i) => `  participant${i + 1} { ledger-api { address = "127.0.0.1", port = ${p.ledger} }, admin-api { address = "127.0.0.1", port = ${p.admin} } }`).join('\n')}
-}
-`);
+  run = remoteParticipants(d, 'val syncId = participant1.synchronizers.id_of("da")\n').run;
 });
 afterAll(async () => { await d?.stop(); });
 
-const run = async (script: string) => {
-  const path = join(d.cwd, `s${Math.random().toString(36).slice(2)}.canton`);
-  writeFileSync(path, `val syncId = participant1.synchronizers.id_of("da")\n${script}`);
-  const r = await spawnCanton(['run', path, '-c', remote], { cwd: d.cwd });
-  return { code: (await r.exited).code, out: r.out(), err: r.err() };
-};
 const post = async (i: number, path: string, body: unknown) => {
   const r = await fetch(`${d.json(i)}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   return { status: r.status, body: (await r.json()) as Record<string, unknown> };

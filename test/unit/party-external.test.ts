@@ -102,7 +102,7 @@ describe('signHash: nothing reaches Canton unless the party key signed it', () =
   });
   test('another key: refused before signing, naming the expected and the actual key', async () => {
     const d = tmp();
-    const e = await signHash(keySigner(other.privateKey, 'key-file', 'o.pem'), hash, d, 'proposal', fp, 'Vault').catch((x: unknown) => x as { kind: string; message: string; exitCode: number });
+    const e = await signHash(keySigner(other.privateKey, 'key-file', 'o.pem'), hash, d, 'proposal', fp, 'Vault').then(() => ({ kind: 'none', message: '', exitCode: 0 }), (x: unknown) => x as { kind: string; message: string; exitCode: number });
     expect(e).toMatchObject({ kind: 'external_wrong_key', exitCode: 8 });
     expect(e.message).toContain('o.pem');
     expect(existsSync(join(d, 'proposal.hash'))).toBe(false);
@@ -114,7 +114,7 @@ describe('signHash: nothing reaches Canton unless the party key signed it', () =
   ])('a signer claiming the right key but producing %s: refused, no .sig file', async (_n, produce) => {
     const d = tmp();
     const liar: ExternalSigner = { custody: 'command', publicKey: k.publicKey, fingerprint: fp, describe: 'kms', produce: async (h) => produce(h) };
-    const e = await signHash(liar, hash, d, 'proposal', fp, 'Vault').catch((x: unknown) => x as { kind: string });
+    const e = await signHash(liar, hash, d, 'proposal', fp, 'Vault').then(() => ({ kind: 'none' }), (x: unknown) => x as { kind: string });
     expect(e.kind).toBe('external_signature_invalid');
     expect(existsSync(join(d, 'proposal.sig'))).toBe(false);
   });
