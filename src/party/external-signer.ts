@@ -14,7 +14,7 @@
  */
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ExitCode, RemoteError, UserError } from '../errors.js';
 import { signEd25519, spkiOf, verifyEd25519 } from '../security/party-keys.js';
 import { writeFileAtomic } from '../system/fs.js';
@@ -41,7 +41,7 @@ export interface ExternalSigner {
 export function keySigner(privateKey: KeyObject, custody: 'generated' | 'key-file', path: string): ExternalSigner {
   return {
     custody,
-    publicKey: privateKey,
+    publicKey: createPublicKey(privateKey),
     fingerprint: keyFingerprint(spkiOf(privateKey)),
     describe: path,
     produce: async (hash) => signEd25519(privateKey, hash),

@@ -148,6 +148,19 @@ describe('party replicate, external branch of Workflow 1', () => {
     expect(rerun.alreadyDone).toBe(true);
   });
 
+  it.each(['preflight', 'propose-party-side', 'await-effective'])('killed after %s: the re-run converges, the mapping effective once', async (step) => {
+    const name = `W-${step}`;
+    expect((await run(['party', 'allocate-external', name, '--participant', 'participant2'])).exitCode).toBe(0);
+    const killed = await run(['party', 'replicate', name, '--to', 'participant1'], { CANTON_MPC_TEST_KILL_AT: step });
+    expect(killed.signal).toBe('SIGKILL');
+    const r = await run(['party', 'replicate', name, '--to', 'participant1', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const id = JSON.parse((await run(['party', 'allocate-external', name, '--participant', 'participant2', '--json'])).stdout).partyId;
+    expect(await known(id, 'Confirmation')).toBe('true');
+    const st = JSON.parse((await run(['party', 'status', id, '--json'])).stdout).parties[0];
+    expect(st).toMatchObject({ serial: 2, pendingProposals: 0 });
+  });
+
   it('--sign-with-command: canton-mpc never holds the key; a command signing with another key is refused before loading', async () => {
     const cmd = ['--sign-with-command', `node ${join(p.dir, 'kms-sign.mjs')}`, '--public-key', join(p.dir, 'kms.pub.pem')];
     const a = await run(['party', 'allocate-external', 'Kms', '--participant', 'participant2', ...cmd, '--json'], kmsEnv);
