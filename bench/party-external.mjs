@@ -9,17 +9,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, loadHelpers } from './helpers.mjs';
+import { CLI, loadHelpers, medians, timedCli } from './helpers.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
-const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-function cli(p, args, env = {}) {
-  const t0 = process.hrtime.bigint();
-  const out = execFileSync('node', [CLI, ...args], { cwd: p.dir, env: { ...p.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  return { ms: ms(t0), out: JSON.parse(out) };
-}
+const cli = async (p, args, env = {}) => {
+  const r = await timedCli(p, args, env);
+  return { ms: r.ms, out: JSON.parse(r.out) };
+};
 const starts = (f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const h = await loadHelpers();
 const rows = { alloc: [], allocJvm: [], allocAgain: [], ext: [], extRuns: [], extJvm: [], local: [], localRuns: [] };
@@ -27,15 +24,15 @@ for (let i = 0; i < RUNS; i++) {
   const p = await h.makeProject();
   try {
     execFileSync('node', [CLI, 'up', '--timeout', '120s'], { cwd: p.dir, env: p.env, stdio: 'ignore' });
-    const a = cli(p, ['party', 'allocate-external', 'Vault', '--participant', 'participant2', '--json'], { CANTON_EMULATOR_START_LOG: join(p.dir, 'alloc.ndjson') });
+    const a = await cli(p, ['party', 'allocate-external', 'Vault', '--participant', 'participant2', '--json'], { CANTON_EMULATOR_START_LOG: join(p.dir, 'alloc.ndjson') });
     rows.alloc.push(a.ms);
     rows.allocJvm.push(starts(join(p.dir, 'alloc.ndjson')));
-    rows.allocAgain.push(cli(p, ['party', 'allocate-external', 'Vault', '--participant', 'participant2', '--json']).ms);
-    const e = cli(p, ['party', 'replicate', 'Vault', '--to', 'participant1', '--json'], { CANTON_EMULATOR_START_LOG: join(p.dir, 'ext.ndjson') });
+    rows.allocAgain.push((await cli(p, ['party', 'allocate-external', 'Vault', '--participant', 'participant2', '--json'])).ms);
+    const e = await cli(p, ['party', 'replicate', 'Vault', '--to', 'participant1', '--json'], { CANTON_EMULATOR_START_LOG: join(p.dir, 'ext.ndjson') });
     rows.ext.push(e.ms);
     rows.extRuns.push(e.out.consoleRuns);
     rows.extJvm.push(starts(join(p.dir, 'ext.ndjson')));
-    const l = cli(p, ['party', 'replicate', 'Depositor', '--to', 'participant1', '--json']);
+    const l = await cli(p, ['party', 'replicate', 'Depositor', '--to', 'participant1', '--json']);
     rows.local.push(l.ms);
     rows.localRuns.push(l.out.consoleRuns);
   } finally {
@@ -43,7 +40,7 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 h.cleanupReleases();
-const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
+const m = medians(rows);
 const f = (x) => `${x.toFixed(0)} ms`;
 console.log(`runs: ${RUNS} (medians)`);
 console.log(`party allocate-external:               ${f(m.alloc)}, ${m.allocJvm} bin/canton start(s) seen`);
