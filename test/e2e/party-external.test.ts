@@ -7,7 +7,7 @@ import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filesUnder, makeProject, type CliProject } from '../support/cli.js';
+import { filesUnder, makeProject, resultLine, type CliProject } from '../support/cli.js';
 import { consoleOps, consoleRun, proposals, submitCreate } from '../support/party.js';
 
 const opsLog = join(tmpdir(), `ops-external-${process.pid}-${Date.now()}.ndjson`);
@@ -127,24 +127,24 @@ describe('party replicate, external branch of Workflow 1', () => {
     await noNewProposals(async () => {
       const r = await run(['party', 'replicate', 'Filed', '--to', 'participant2', '--key', w, '--json']);
       expect(r.exitCode).toBe(8);
-      const e = JSON.parse(r.stdout).error;
+      const e = resultLine(r.stdout).error;
       expect(e.kind).toBe('external_wrong_key');
       expect(e.message).toMatch(/expects a signature by 1220[0-9a-f]{64}, the key's fingerprint is 1220[0-9a-f]{64}/);
     });
   });
 
   it('Vault (generated key) onto participant1 with Confirmation: the signed hash is verified and the mapping effective', async () => {
-    const dry = JSON.parse((await run(['party', 'replicate', 'Vault', '--to', 'participant1', '--dry-run', '--json'])).stdout);
+    const dry = resultLine((await run(['party', 'replicate', 'Vault', '--to', 'participant1', '--dry-run', '--json'])).stdout);
     expect(dry.permission).toBe('Confirmation');
     expect(dry.steps.map((s: { id: string }) => s.id)).toEqual(['preflight', 'vet-packages', 'propose-participant-side', 'propose-party-side', 'await-effective']);
     const killed = await run(['party', 'replicate', 'Vault', '--to', 'participant1'], { CANTON_MPC_TEST_KILL_AT: 'propose-participant-side' });
     expect(killed.signal).toBe('SIGKILL');
     const r = await run(['party', 'replicate', 'Vault', '--to', 'participant1', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, permission: 'Confirmation', workflow: 1 });
+    expect(resultLine(r.stdout)).toMatchObject({ ok: true, permission: 'Confirmation', workflow: 1 });
     const id = JSON.parse((await run(['party', 'allocate-external', 'Vault', '--participant', 'participant2', '--json'])).stdout).partyId;
     expect(await known(id, 'Confirmation')).toBe('true');
-    const rerun = JSON.parse((await run(['party', 'replicate', 'Vault', '--to', 'participant1', '--json'])).stdout);
+    const rerun = resultLine((await run(['party', 'replicate', 'Vault', '--to', 'participant1', '--json'])).stdout);
     expect(rerun.alreadyDone).toBe(true);
   });
 
@@ -169,7 +169,7 @@ describe('party replicate, external branch of Workflow 1', () => {
     // The same command, but the "KMS" now holds another key: the signature does not verify, nothing loaded.
     const w = await run(['party', 'replicate', 'Kms', '--to', 'participant1', '--json'], { ...kmsEnv, KMS_KEY_FILE: keyFile('wrong2.pem', wrong.privateKey) });
     expect(w.exitCode).toBe(8);
-    expect(JSON.parse(w.stdout).error.kind).toBe('external_signature_invalid');
+    expect(resultLine(w.stdout).error.kind).toBe('external_signature_invalid');
     const id = JSON.parse(a.stdout).partyId;
     expect(await known(id, 'Confirmation')).toBe('false');
     const ok = await run(['party', 'replicate', 'Kms', '--to', 'participant1', '--json'], kmsEnv);
@@ -182,7 +182,7 @@ describe('party replicate, external branch of Workflow 1', () => {
     const depositor = p.state().parties.Depositor.id as string;
     // A contract the external party observes: it has history, so Workflow 2.
     expect((await submitCreate(p.ports.participant2.json, [depositor], { owner: depositor, observer: a.partyId }, 'participant_admin')).status).toBe(200);
-    const dry = JSON.parse((await run(['party', 'replicate', 'Hist', '--to', 'participant1', '--dry-run', '--json'])).stdout);
+    const dry = resultLine((await run(['party', 'replicate', 'Hist', '--to', 'participant1', '--dry-run', '--json'])).stdout);
     expect(dry).toMatchObject({ workflow: 2, permission: 'Observation' });
     const killed = await run(['party', 'replicate', 'Hist', '--to', 'participant1'], { CANTON_MPC_TEST_KILL_AT: 'manual-connect' });
     expect(killed.signal).toBe('SIGKILL');
@@ -190,7 +190,7 @@ describe('party replicate, external branch of Workflow 1', () => {
     expect(readFileSync(join(dir, 'proposal.sig')).length).toBe(64);
     const r = await run(['party', 'replicate', 'Hist', '--to', 'participant1', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, workflow: 2 });
+    expect(resultLine(r.stdout)).toMatchObject({ ok: true, workflow: 2 });
     const st = JSON.parse((await run(['party', 'status', a.partyId, '--json'])).stdout).parties[0];
     expect(st.hosts).toEqual([
       { participant: 'participant2', permission: 'Confirmation', onboarding: false },
