@@ -18,3 +18,15 @@ export async function loadHelpers() {
   });
   return import(out);
 }
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+/** `{ name: [samples] }` → `{ name: median }`. */
+export const medians = (rows) => Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
+
+/** Run the CLI in project `p` (throws on a non-zero exit); its stdout and the wall time in ms. */
+export async function timedCli(p, args, env = {}) {
+  const { execFileSync } = await import('node:child_process');
+  const t0 = process.hrtime.bigint();
+  const out = execFileSync('node', [CLI, ...args], { cwd: p.dir, env: { ...p.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, out };
+}

@@ -167,6 +167,9 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--resume', 'continue an interrupted replication (running the same command again does the same)')
     .option('--templates <dir>', 'take party-*.canton templates from this directory')
     .option('--events <file>', 'also write the NDJSON progress events to this file')
+    .option('--key <file>', "external party: sign the party side with this Ed25519 private key (mode 0600)")
+    .option('--sign-with-command <cmd>', 'external party: hand the proposal hash to this command (see README "External parties")')
+    .option('--public-key <file>', 'with --sign-with-command: the public key it signs with')
     .action(lazy('party-replicate'));
   party
     .command('decentralize')
@@ -182,6 +185,16 @@ Exit codes: 0 ok, 1 check failed, 2 usage, 3 config invalid, 4 prerequisite miss
     .option('--dry-run', 'print the plan with done/pending and the console runs it needs; change nothing')
     .option('--templates <dir>', 'take party-*.canton templates from this directory')
     .action(lazy('party-decentralize'));
+  party
+    .command('allocate-external')
+    .description("allocate an external party: its Ed25519 namespace key stays outside Canton (generated into .canton-mpc/secrets/, --key FILE, or --sign-with-command)")
+    .argument('<name>', 'the party hint; the party id is NAME::<fingerprint of the key>')
+    .option('--participant <p>', 'the participant that hosts it with Confirmation (default: the first participant)')
+    .option('--key <file>', 'sign with this Ed25519 private key (PEM or DER PKCS#8, mode 0600) instead of generating one')
+    .option('--sign-with-command <cmd>', 'hand each hash to this command (KMS/HSM wrapper; see README "External parties") instead of holding a key')
+    .option('--public-key <file>', 'with --sign-with-command: the public key it signs with (PEM or DER)')
+    .option('--dry-run', 'print the plan with done/pending and change nothing')
+    .action(lazy('party-allocate-external'));
 
   const backup = program.command('backup').description('the target backups canton-mpc takes before an ACS import');
   backup.command('list').description('backups, and whether each may still be restored').action(lazy('backup-list'));

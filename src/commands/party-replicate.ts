@@ -20,6 +20,19 @@ import { buildReplicatePlan, ReplicationRun } from '../party/replicate.js';
 import { replicationDir } from '../party/runs.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
 import { planEvents, withEventStream, type EventSink } from '../ui/events.js';
+import { readExternalRecord, type ExternalPartyRecord } from '../party/external-allocate.js';
+import { signerForParty, type SignerFlags } from '../party/external-custody.js';
+import type { ExternalSigning } from '../party/external-replicate.js';
+
+/** The external party's signer, or undefined when there is none (the preflight refuses, naming the fix). */
+function externalSigningFor(stateDir: string, name: string, rec: ExternalPartyRecord | undefined, f: SignerFlags, ctx: CommandContext, dir: string, logFile?: string): ExternalSigning | undefined {
+  try {
+    return { signer: signerForParty(stateDir, name, rec, f, ctx.runner, ctx.cwd), dir, ...(logFile ? { logFile } : {}) };
+  } catch (e) {
+    if ((e as { kind?: string }).kind === 'external_key_needed') return undefined;
+    throw e;
+  }
+}
 
 export interface PartyReplicateOptions {
   to?: string;
@@ -31,6 +44,10 @@ export interface PartyReplicateOptions {
   templates?: string;
   /** Also write the NDJSON progress events here (`--json` puts them on stdout). */
   events?: string;
+  /** External parties: who signs the party side (src/party/external-custody.ts). */
+  key?: string;
+  signWithCommand?: string;
+  publicKey?: string;
 }
 
 function participant(t: Topology, name: string | undefined, flag: string): string {
@@ -54,12 +71,16 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
   const out = ctx.output;
 
   const target = participant(topology, opts.to, '--to');
-  const resolved = resolveParty(topology, state, partyArg);
+  // A party from `party allocate-external` is known by its name too.
+  const extRec = readExternalRecord(topology.stateDir, partyArg.split('::')[0]!);
+  const byName = resolveParty(topology, state, partyArg);
+  const resolved = !byName.id && extRec && !partyArg.includes('::') ? { name: partyArg, id: extRec.partyId } : byName;
   if (!resolved.id) {
     const known = topology.parties.map((p) => p.name);
     throw new UserError(`unknown party "${partyArg}"`, { where: 'PARTY', hint: [didYouMean(partyArg, known), `parties in canton-mpc.yaml: ${known.join(', ') || '(none)'}; a full party id (Name::1220…) works too`].filter(Boolean).join('; ') });
   }
   const spec = topology.parties.find((p) => p.name === resolved.name);
+  if (!opts.from && !spec && extRec?.partyId === resolved.id) opts = { ...opts, from: extRec.participant };
   if (!opts.from && !spec) throw new UserError(`--from is required for a party that is not in canton-mpc.yaml`, { where: '--from', hint: 'Name the participant that hosts the party and holds its namespace key.' });
   const source = participant(topology, opts.from ?? spec!.participant, '--from');
   if (source === target) throw new UserError(`--to ${target} is the source participant itself`, { where: '--to', hint: 'Replicate onto another participant.' });
@@ -110,7 +131,8 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
     const existing = party?.mapping?.hosts.find((h) => h.uid === tgtUid && !h.onboarding);
     const inProgress = mem.recorded !== undefined && !mem.importDone;
     const offline = inProgress || (decision.workflow === 2 && !existing);
-    const permission: Permission = flagged ?? existing?.permission ?? (offline ? 'Observation' : 'Submission');
+    const permission: Permission = flagged ?? existing?.permission ?? (offline ? 'Observation' : party?.external ? 'Confirmation' : 'Submission');
+    if (party?.external) io.external = externalSigningFor(topology.stateDir, label, extRec?.partyId === resolved.id ? extRec : undefined, opts, ctx, dir, state?.canton?.logFile);
     const req = { ...(resolved.name ? { partyName: resolved.name } : {}), partyId: resolved.id, source, target, permission, ...(threshold !== undefined ? { threshold } : {}) };
     if (offline && threshold !== undefined) throw new UserError('--threshold is for simple party replication (Workflow 1) only', { where: '--threshold' });
     const pre = { observation, history };
@@ -123,7 +145,7 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
         : await (async () => {
             const r = new ReplicationRun(req, io, pre);
             const a = await r.assess();
-            return a.alreadyDone ? [] : describePlan(buildReplicatePlan(), r);
+            return a.alreadyDone ? [] : describePlan(buildReplicatePlan(io.external !== undefined), r);
           })();
       const lines = [`${heading}\n  because ${decision.reason}`, ...(steps.length === 0 ? ['  nothing to do: the target already hosts the party as asked'] : steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(26)} ${s.title}`))];
       out.result(lines.join('\n'), { ok: true, dryRun: true, party: label, partyId: resolved.id, source, target, permission, workflow, reason: decision.reason, alreadyDone: steps.length === 0, steps, consoleRuns: io.consoleRuns });

@@ -37,7 +37,7 @@ async function runInvocation<R>(journal: Journal, plan: Plan<R>, run: R, o: Exec
 const newJournal = (dir: string) => openJournal(join(dir, 'journal.ndjson'), randomBytes(6).toString('hex'));
 
 export async function executeReplication(io: PartyIO, req: ReplicateRequest, dir: string, o: ExecuteOptions & { pre?: { observation: Observation; history: History } } = {}): Promise<{ run: ReplicationRun; outcomes: StepOutcome[] }> {
-  return runInvocation(await newJournal(dir), buildReplicatePlan(), new ReplicationRun(req, io, o.pre), o, o.afterJournal);
+  return runInvocation(await newJournal(dir), buildReplicatePlan(io.external !== undefined), new ReplicationRun(req, io, o.pre), o, o.afterJournal);
 }
 
 /** Workflow 2 for one party and target, resuming whatever the run directory's journal says. */

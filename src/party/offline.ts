@@ -17,6 +17,9 @@ import type { Plan, Step } from '../plan/types.js';
 import { sha256File } from '../postgres/backup.js';
 import type { ReplicateRequest } from './assess.js';
 import { decideWorkflow, permissionProblem } from './decide.js';
+import { externalKeyProblem, externalReproposal } from './external-assess.js';
+import { signingSession } from './external-replicate.js';
+import { externalOfflineBlocks } from './external-offline.js';
 import { hostOf } from './observe.js';
 import type { PartyIO } from './replicate.js';
 import { OFFLINE_BATCHES, renderOfflineScript, type OfflineBatch, type OfflineConsoleStep } from './scripts-offline.js';
@@ -71,7 +74,7 @@ export interface OfflineAssessment {
 
 const refuse = (message: string, hint: string, kind: string) => new UserError(message, { hint, exitCode: ExitCode.REFUSED, kind });
 
-export function assessOffline(req: ReplicateRequest, obs: Observation, history: History, mem: OfflineMemory, o: { targetStorage: string; darFiles: number; exportOk: boolean; backupOk: boolean }): OfflineAssessment {
+export function assessOffline(req: ReplicateRequest, obs: Observation, history: History, mem: OfflineMemory, o: { targetStorage: string; darFiles: number; exportOk: boolean; backupOk: boolean; externalKey?: string; externalKept?: boolean }): OfflineAssessment {
   const label = req.partyName ?? req.partyId;
   const src = obs.participants[req.source]!;
   const tgt = obs.participants[req.target]!;
@@ -93,9 +96,9 @@ export function assessOffline(req: ReplicateRequest, obs: Observation, history: 
   const permErr = permissionProblem(d, req.permission);
   if (permErr) throw refuse(`cannot host ${label} on ${tgt.name} with ${req.permission}: ${permErr}`, 'Use --permission confirmation or --permission observation.', 'permission_not_allowed');
   if (req.permission === 'Submission') throw refuse(`offline party replication onboards ${tgt.name} with Observation or Confirmation, not Submission`, 'Use --permission observation (the default for a party with history) or --permission confirmation.', 'permission_not_allowed');
-  if (d.externalSignature) throw refuse(`party ${label} is an external party: its own namespace key must sign the party side`, 'canton-mpc cannot sign for an external party yet.', 'external_signature_needed');
+  if (d.externalSignature) externalKeyProblem(label, req.partyId, o.externalKey);
   if (d.thresholdAuthorization) throw refuse(`party ${label} lives in a decentralized namespace: the change needs a threshold of its owners' authorizations`, 'canton-mpc does not collect decentralized-namespace authorizations yet.', 'threshold_authorization_needed');
-  if (namespaceOf(req.partyId) !== namespaceOf(src.uid)) throw refuse(`${src.name} does not hold the namespace key of ${label}`, 'Replicate from the participant that owns it (--from).', 'source_not_owner');
+  if (!d.externalSignature && namespaceOf(req.partyId) !== namespaceOf(src.uid)) throw refuse(`${src.name} does not hold the namespace key of ${label}`, 'Replicate from the participant that owns it (--from).', 'source_not_owner');
   if (!src.connected) throw refuse(`${src.name} is not connected to the synchronizer`, 'Both participants must be up and connected: `canton-mpc status`.', 'participant_not_connected');
   if (!mem.recorded && !tgt.connected) throw refuse(`${tgt.name} is not connected to the synchronizer`, 'Both participants must be up and connected before step 1: `canton-mpc status`.', 'participant_not_connected');
   if (mem.recorded && !mem.importDone && tgt.connected && !(!hostT && !party.proposals.length)) notes.push(`${tgt.name} is connected again before the import: it is disconnected again and set to manual reconnects (the runbook's fix for a premature reconnect)`);
@@ -109,6 +112,8 @@ export function assessOffline(req: ReplicateRequest, obs: Observation, history: 
   if (missingPackages.length > 0) p.add('vet-packages');
   if (!importDone && !o.exportOk && recorded.pruning && src.pruning) p.add('pause-pruning');
   if (!hostT && !proposedByTarget) p.add('propose-target-onboarding');
+  // An external party's signed proposal is kept in the run directory; without it, the target proposes again.
+  if (d.externalSignature && !hostT && !o.externalKept) externalReproposal(label, tgt.name, tgt.connected, p);
   if (willDisconnect) p.add('disconnect-target');
   if (!importDone && !tgt.manualConnect) p.add('manual-connect');
   if (!hostT) p.add('propose-party-side');
@@ -162,7 +167,8 @@ export class OfflineRun {
     }
     const exportOk = !!this.mem.export && existsSync(this.mem.export.path) && (await sha256File(this.mem.export.path)) === this.mem.export.sha256;
     const backupOk = !!this.mem.backup && existsSync(this.mem.backup.path) && (await sha256File(this.mem.backup.path)) === this.mem.backup.sha256;
-    this.assessment = assessOffline(this.req, this.observation, this.history!, this.mem, { targetStorage: this.io.targetStorage, darFiles: this.io.darFiles.length, exportOk, backupOk });
+    const ext = this.io.external ? { externalKey: this.io.external.signer.fingerprint, externalKept: signingSession(this.io.external, this.req.partyId, this.req.partyName ?? this.req.partyId, { fresh: false }).kept() } : {};
+    this.assessment = assessOffline(this.req, this.observation, this.history!, this.mem, { targetStorage: this.io.targetStorage, darFiles: this.io.darFiles.length, exportOk, backupOk, ...ext });
     if (!this.mem.recorded) {
       // Before step 1: what must be put back later, and the offset before the party-side authorization.
       this.journal.record('preflight', 'note', undefined, this.assessment.recorded);
@@ -191,20 +197,24 @@ export class OfflineRun {
     this.batches.set(batch, state);
     const a = this.assessment!;
     const steps = (OFFLINE_BATCHES[batch] as readonly OfflineConsoleStep[]).filter((s) => this.pending(s));
-    const script = renderOfflineScript({
+    const input = {
       projectDir: this.io.projectDir, templatesDir: this.io.templatesDir, alias: this.io.alias, partyId: this.req.partyId,
       source: this.req.source, target: this.req.target, permission: this.req.permission, batch, steps,
       dars: steps.includes('vet-packages') ? this.io.darFiles : [], packages: a.missingPackages, pruning: a.recorded.pruning,
       beforeActivationOffset: a.recorded.beforeActivationOffset, exportFile: this.exportFile, targetLedgerEnd: this.mem.targetEnd,
       waitSeconds: WAIT_SECONDS, flagTimeoutSeconds: FLAG_TIMEOUT_SECONDS,
-    });
+    };
+    // An external party: its key signs the target's proposal (steps 3 and 6, external-offline.ts).
+    const ext = this.io.external && batch === 'prepare' ? signingSession(this.io.external, this.req.partyId, this.req.partyName ?? this.req.partyId, { fresh: steps.includes('propose-target-onboarding') }) : undefined;
+    const script = renderOfflineScript({ ...input, ...(ext ? { overrides: externalOfflineBlocks(input, ext.files) } : {}) });
     const onStep = (s: ConsoleStep) => {
+      ext?.onStep(s);
       this.results.set(s.id, s.data);
       this.waiters.get(s.id)?.resolve();
     };
     void this.io.runScript(`party-offline-${batch}.canton`, script, onStep, (pid) => (this.consolePid = pid)).then(
       () => this.settle(batch, state, undefined),
-      (e: unknown) => this.settle(batch, state, e),
+      (e: unknown) => this.settle(batch, state, ext ? ext.failure(e) : e),
     );
   }
 

@@ -17,8 +17,11 @@ import { assessReplication, type Assessment, type ReplicateRequest } from './ass
 import { renderReplicateScript, type ReplicateStepId } from './scripts.js';
 import { StepBatch } from './step-batch.js';
 import type { History, Observation } from './types.js';
+import { EXTERNAL_TITLES, externalBatch, type ExternalSigning } from './external-replicate.js';
 
 export const REPLICATE_STEP_IDS = ['preflight', 'vet-packages', 'propose-party-side', 'propose-participant-side', 'await-effective'] as const;
+/** An external party signs the target's proposal: the participant side first (external-replicate.ts). */
+export const EXTERNAL_REPLICATE_STEP_IDS = ['preflight', 'vet-packages', 'propose-participant-side', 'propose-party-side', 'await-effective'] as const;
 /** How long the script waits for vetting and for the mapping to become effective. */
 export const REPLICATE_WAIT_SECONDS = 120;
 
@@ -32,6 +35,8 @@ export interface PartyIO {
   projectDir: string;
   alias: string;
   templatesDir?: string;
+  /** Who signs for an external party, and the run directory its hash and signature files go to. */
+  external?: ExternalSigning;
 }
 
 const TITLES: Record<(typeof REPLICATE_STEP_IDS)[number], string> = {
@@ -47,7 +52,7 @@ export class ReplicationRun {
   history?: History;
   assessment?: Assessment;
   /** One console run for every pending step (step-batch.ts). */
-  private readonly batch = new StepBatch((onStep, onSpawn) => this.io.runScript('party-replicate.canton', this.renderBatch(), onStep, onSpawn));
+  private readonly batch = new StepBatch((onStep, onSpawn) => this.runBatch(onStep, onSpawn));
 
   constructor(
     readonly req: ReplicateRequest,
@@ -63,7 +68,7 @@ export class ReplicationRun {
     const hosts = (obs.parties[this.req.partyId]?.mapping?.hosts ?? []).map((h) => h.name ?? `(outside this project) ${h.uid}`);
     this.history = this.pre?.history ?? (await this.io.history(this.req.partyId, hosts));
     this.pre = undefined;
-    this.assessment = assessReplication(this.req, obs, this.history, { darFiles: this.io.darFiles.length });
+    this.assessment = assessReplication(this.req, obs, this.history, { darFiles: this.io.darFiles.length, ...(this.io.external ? { externalKey: this.io.external.signer.fingerprint } : {}) });
     return this.assessment;
   }
 
@@ -81,9 +86,10 @@ export class ReplicationRun {
     return this.batch.step(id);
   }
 
-  private renderBatch(): string {
+  /** Renders the batch and runs it; an external party's signing hooks into the step lines (external-replicate.ts). */
+  private runBatch(onStep: (s: ConsoleStep) => void, onSpawn: (pid: number) => void): Promise<unknown> {
     const a = this.assessment!;
-    return renderReplicateScript({
+    const input = {
       projectDir: this.io.projectDir,
       templatesDir: this.io.templatesDir,
       alias: this.io.alias,
@@ -96,6 +102,16 @@ export class ReplicationRun {
       packages: a.missingPackages,
       ...(this.req.threshold !== undefined ? { threshold: a.threshold, hosts: a.hosts } : {}),
       waitSeconds: REPLICATE_WAIT_SECONDS,
+    };
+    const ext = a.decision.externalSignature && this.io.external ? externalBatch(this.io.external, input, this.req.partyName ?? this.req.partyId) : undefined;
+    const script = ext ? ext.script : renderReplicateScript(input);
+    const lines = (s: ConsoleStep) => {
+      ext?.onStep(s);
+      onStep(s);
+    };
+    return this.io.runScript('party-replicate.canton', script, lines, onSpawn).catch((e: unknown) => {
+      // A signing that failed explains the console's end better than the console does.
+      throw ext ? ext.failure(e) : e;
     });
   }
 
@@ -104,10 +120,12 @@ export class ReplicationRun {
   }
 }
 
-export function buildReplicatePlan(): Plan<ReplicationRun> {
-  return REPLICATE_STEP_IDS.map((id) =>
+/** Workflow 1's plan; `external` for an external party (participant side first, the key signs the hash). */
+export function buildReplicatePlan(external = false): Plan<ReplicationRun> {
+  const titles: Record<string, string> = external ? { ...TITLES, ...EXTERNAL_TITLES } : TITLES;
+  return (external ? EXTERNAL_REPLICATE_STEP_IDS : REPLICATE_STEP_IDS).map((id) =>
     id === 'preflight'
-      ? { id, title: TITLES[id], needed: () => true, apply: async (r: ReplicationRun) => void (await r.assess()) }
-      : { id, title: TITLES[id], needed: (r: ReplicationRun) => r.pending(id), apply: (r: ReplicationRun) => r.step(id) },
+      ? { id, title: titles[id]!, needed: () => true, apply: async (r: ReplicationRun) => void (await r.assess()) }
+      : { id, title: titles[id]!, needed: (r: ReplicationRun) => r.pending(id), apply: (r: ReplicationRun) => r.step(id) },
   );
 }

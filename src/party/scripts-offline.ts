@@ -39,6 +39,8 @@ export interface OfflineScriptInput {
   targetLedgerEnd?: number;
   waitSeconds: number;
   flagTimeoutSeconds: number;
+  /** Blocks that replace the local-party ones (an external party's steps 3 and 6: external-offline.ts). */
+  overrides?: Partial<Record<OfflineConsoleStep, () => string>>;
 }
 
 export function renderOfflineScript(o: OfflineScriptInput): string {
@@ -83,7 +85,7 @@ export function renderOfflineScript(o: OfflineScriptInput): string {
       done('clear-onboarding-flag'),
     ].join('\n'),
   };
-  const steps = o.steps.map((s) => blocks[s]());
+  const steps = o.steps.map((s) => (o.overrides?.[s] ?? blocks[s])());
   // The flag needs the ledger end: journaled by an earlier run when that step is not in this batch.
   if (o.batch === 'finish' && !o.steps.includes('record-target-end') && o.steps.includes('clear-onboarding-flag')) steps.unshift(`val targetLedgerEnd = ${o.targetLedgerEnd ?? 0}L`);
   return fillTemplate(t, {

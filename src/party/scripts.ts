@@ -144,16 +144,30 @@ export function scriptParts(o: { projectDir: string; alias: string; partyId: str
   return { src, tgt, perm: `ParticipantPermission.${o.permission}`, wait, vetBlock, slots };
 }
 
+/** Workflow 1's proposal from `node` (propose_delta, or propose with the full list under --threshold). */
+export function proposeExpr(o: ReplicateScriptInput, node: string): string {
+  const { src, tgt, perm } = scriptParts(o);
+  if (o.threshold === undefined) return `${node}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((${tgt}.id, ${perm})), store = syncId)`;
+  const current = `${src}.topology.party_to_participant_mappings.list(syncId, filterParty = party.toProtoPrimitive).head.item.participants`;
+  const list = (o.hosts ?? []).map((h) => `(${current}.find(h => h.participantId.toProtoPrimitive == ${scalaString(h.id)}).map(h => h.participantId).getOrElse(${tgt}.id), ParticipantPermission.${h.permission})`);
+  return `${node}.topology.party_to_participant_mappings.propose(party = party, newParticipants = Seq(${list.join(', ')}), threshold = PositiveInt.tryCreate(${o.threshold}), store = syncId)`;
+}
+
+/** Step 4 of Workflow 1: wait until the mapping is effective, then report it. */
+export function awaitEffectiveBlock(o: ReplicateScriptInput): string {
+  const { src, tgt, perm, wait } = scriptParts(o);
+  return [
+    '// Step 4: the mapping is active once both authorizations landed.',
+    `${wait(o.waitSeconds, 1)}(${src}.topology.party_to_participant_mappings.is_known(syncId, party, Seq(${tgt}.id), Some(${perm})${o.threshold !== undefined ? `, Some(PositiveInt.tryCreate(${o.threshold}))` : ''}), ${scalaString(`the hosting of the party on ${o.target} did not become effective`)})`,
+    `val effective = ${src}.topology.party_to_participant_mappings.list(syncId, filterParty = party.toProtoPrimitive).head`,
+    `println(${jsonLine('await-effective', ['{"serial":', code('effective.context.serial.value'), ',"hosts":', code('effective.item.participants.size'), '}'])})`,
+  ].join('\n');
+}
+
 export function renderReplicateScript(o: ReplicateScriptInput): string {
   const t = loadTemplate('party-replicate.canton', o.templatesDir);
-  const { src, tgt, perm, wait: waitFor, vetBlock, slots } = scriptParts(o);
-  const wait = waitFor(o.waitSeconds, 1);
-  const propose = (node: string) => {
-    if (o.threshold === undefined) return `${node}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((${tgt}.id, ${perm})), store = syncId)`;
-    const current = `${src}.topology.party_to_participant_mappings.list(syncId, filterParty = party.toProtoPrimitive).head.item.participants`;
-    const list = (o.hosts ?? []).map((h) => `(${current}.find(h => h.participantId.toProtoPrimitive == ${scalaString(h.id)}).map(h => h.participantId).getOrElse(${tgt}.id), ParticipantPermission.${h.permission})`);
-    return `${node}.topology.party_to_participant_mappings.propose(party = party, newParticipants = Seq(${list.join(', ')}), threshold = PositiveInt.tryCreate(${o.threshold}), store = syncId)`;
-  };
+  const { src, tgt, vetBlock, slots } = scriptParts(o);
+  const propose = (node: string) => proposeExpr(o, node);
   const blocks: Record<ReplicateStepId, () => string> = {
     'vet-packages': () => vetBlock('// Step 2 of the runbook: vet every package the party uses on the target, and check it took effect.'),
     'propose-party-side': () =>
@@ -168,13 +182,7 @@ export function renderReplicateScript(o: ReplicateScriptInput): string {
         propose(tgt),
         `println(${jsonLine('propose-participant-side', ['{}'])})`,
       ].join('\n'),
-    'await-effective': () =>
-      [
-        '// Step 4: the mapping is active once both authorizations landed.',
-        `${wait}(${src}.topology.party_to_participant_mappings.is_known(syncId, party, Seq(${tgt}.id), Some(${perm})${o.threshold !== undefined ? `, Some(PositiveInt.tryCreate(${o.threshold}))` : ''}), ${scalaString(`the hosting of the party on ${o.target} did not become effective`)})`,
-        `val effective = ${src}.topology.party_to_participant_mappings.list(syncId, filterParty = party.toProtoPrimitive).head`,
-        `println(${jsonLine('await-effective', ['{"serial":', code('effective.context.serial.value'), ',"hosts":', code('effective.item.participants.size'), '}'])})`,
-      ].join('\n'),
+    'await-effective': () => awaitEffectiveBlock(o),
   };
   return fillTemplate(t, {
     ...slots(t),

@@ -89,7 +89,7 @@ participant1.topology.party_to_participant_mappings.propose_delta(party = party,
     }
   });
 
-  it('an external party with --permission submission (exit 8); with confirmation it needs its own key', async () => {
+  it('an external party with --permission submission (exit 8); with confirmation it needs its own key (exit 8)', async () => {
     const admin = p.ports.participant2.admin;
     const res = await fetch(`http://127.0.0.1:${admin}/emulator/console`, { method: 'POST', body: JSON.stringify({ node: 'participant2', op: 'participant.parties.allocate_external', args: { name: 'Ext' } }) });
     const ext = String(((await res.json()) as { result: string }).result);
@@ -99,7 +99,7 @@ participant1.topology.party_to_participant_mappings.propose_delta(party = party,
       expect(a.stderr).toMatch(/an external party may be hosted on another participant only with Confirmation or Observation, not Submission/);
       const b = await p.run(['party', 'replicate', ext, '--from', 'participant2', '--to', 'participant1', '--permission', 'confirmation']);
       expect(b.exitCode).toBe(8);
-      expect(b.stderr).toMatch(/external party: the party-side authorization must be signed with its own namespace key/);
+      expect(b.stderr).toMatch(/is an external party: its namespace key 1220[0-9a-f]{64} must sign the hosting change, and no key was given/);
     });
   });
 });

@@ -1,7 +1,7 @@
 // Test helpers for anything that needs a running "Canton": pack + extract the emulator
 // distribution once per process, give it a fake JDK 21, spawn bin/canton, allocate ports.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import getPort from 'get-port';
@@ -155,3 +155,18 @@ export async function startDaemon(o: { bootstrap?: string | null; env?: NodeJS.P
 
 /** A zip local-file header is all the emulator checks of a DAR. */
 export const FAKE_DAR = Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(60, 1)]);
+
+/** A remote.conf naming the daemon's participants, and a runner of console scripts against it (prefix prepended). */
+export function remoteParticipants(d: Daemon, prefix = ''): { remote: string; run(script: string): Promise<{ code: number | null; out: string; err: string }> } {
+  const remote = join(d.cwd, 'remote.conf');
+  writeFileSync(remote, `canton.remote-participants {\n${d.ports.p.map((p, i) => `  participant${i + 1} { ledger-api { address = "127.0.0.1", port = ${p.ledger} }, admin-api { address = "127.0.0.1", port = ${p.admin} } }`).join('\n')}\n}\n`);
+  return {
+    remote,
+    async run(script) {
+      const path = join(d.cwd, `s${Math.random().toString(36).slice(2)}.canton`);
+      writeFileSync(path, `${prefix}${script}`);
+      const r = await spawnCanton(['run', path, '-c', remote], { cwd: d.cwd });
+      return { code: (await r.exited).code, out: r.out(), err: r.err() };
+    },
+  };
+}

@@ -6,13 +6,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { BOOTSTRAP, spawnCanton, startDaemon, type Daemon } from './harness.js';
+import { BOOTSTRAP, remoteParticipants, startDaemon, type Daemon } from './harness.js';
 
 const SECRET = 'topology-secret-topology-secret-1234';
 const token = (sub: string) => new SignJWT({ sub, scope: 'daml_ledger_api' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('4m').sign(new TextEncoder().encode(SECRET));
 
 let d: Daemon;
-let remote: string;
+let run: ReturnType<typeof remoteParticipants>['run'];
 let issuer: string;
 let depositor: string;
 beforeAll(async () => {
@@ -23,20 +23,10 @@ participant1.ledger_api.users.create(id = "plain-user", actAs = Set(issuer), pri
   d = await startDaemon({ bootstrap, participantExtra: `ledger-api.auth-services = [{ type = unsafe-jwt-hmac-256, secret = "${SECRET}" }]` });
   issuer = /Issuer: {2}(\S+)/.exec(d.out())![1]!;
   depositor = /Depositor: (\S+)/.exec(d.out())![1]!;
-  remote = join(d.cwd, 'remote.conf');
-  writeFileSync(remote, `canton.remote-participants {
-${d.ports.p.map((p, i) => `  participant${i + 1} { ledger-api { address = "127.0.0.1", port = ${p.ledger} }, admin-api { address = "127.0.0.1", port = ${p.admin} } }`).join('\n')}
-}
-`);
+  run = remoteParticipants(d, 'val syncId = participant1.synchronizers.id_of("da")\n').run;
 });
 afterAll(async () => { await d?.stop(); });
 
-const run = async (script: string) => {
-  const path = join(d.cwd, `s${Math.random().toString(36).slice(2)}.canton`);
-  writeFileSync(path, `val syncId = participant1.synchronizers.id_of("da")\n${script}`);
-  const r = await spawnCanton(['run', path, '-c', remote], { cwd: d.cwd });
-  return { code: (await r.exited).code, out: r.out(), err: r.err() };
-};
 const submit = async (user: string, actAs: string[]) => {
   const r = await fetch(`${d.json(0)}/v2/commands/submit-and-wait`, {
     method: 'POST', headers: { authorization: `Bearer ${await token(user)}` },

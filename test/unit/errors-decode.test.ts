@@ -17,6 +17,9 @@ const SAMPLES: Record<string, string> = {
   TOPOLOGY_MAPPING_ALREADY_EXISTS:
     '  GrpcRequestRefusedByServer: ALREADY_EXISTS/TOPOLOGY_MAPPING_ALREADY_EXISTS(10,a1b2c3d4): A matching topology mapping authorized with the same keys already exists in this state',
   TOPOLOGY_UNAUTHORIZED_TRANSACTION: 'GrpcRequestRefusedByServer: INVALID_ARGUMENT/TOPOLOGY_UNAUTHORIZED_TRANSACTION(5,b2c3d4e5): Topology transaction is not properly authorized by any namespace key',
+  TOPOLOGY_INVALID_TX_SIGNATURE: `${LOG}TOPOLOGY_INVALID_TX_SIGNATURE(5,0a1b2c3d): Transaction signature verification failed`,
+  TOPOLOGY_MULTI_TRANSACTION_HASH_MISMATCH: 'TOPOLOGY_MULTI_TRANSACTION_HASH_MISMATCH(9,1b2c3d4e): The given transaction hash set Set(TxHash(1220ab)) did not contain the expected hash TxHash(1220cd) of the transaction.',
+  REDACTED_ALARM: 'Request failed for participant2. GrpcRequestRefusedByServer: INVALID_ARGUMENT/An error occurred. Please contact the operator and inquire about the request 7f3e2d1c0b4a with tid 7f3e2d1c0b4a',
   TOPOLOGY_NO_APPROPRIATE_SIGNING_KEY_IN_STORE: 'TOPOLOGY_NO_APPROPRIATE_SIGNING_KEY_IN_STORE(11,c3d4e5f6): Could not find an appropriate signing key to issue the topology transaction',
   IMPORT_ACS_ERROR: 'INVALID_ARGUMENT/IMPORT_ACS_ERROR(8,d4e5f6a7): Participant participant2 is in memory which is not supported by repair. Use db persistence.',
   PROTO_DESERIALIZATION_FAILURE: 'INVALID_ARGUMENT/PROTO_DESERIALIZATION_FAILURE(8,e5f6a7b8): Deserialization of protobuf message failed',

@@ -8,6 +8,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { ACS_FORMAT, type AcsFile } from './acs.js';
 import { type Cmd, ConsoleRuntimeError, type Rt } from './api.js';
 import { faults } from './faults.js';
+import { signedTx } from './external-console.js';
 import { type V, type VO, enumV, is, opt, party, pid, posint, rec, seq, show, tuple } from './values.js';
 
 type Row = { party: string; synchronizerId: string; serial: number; threshold: number; participants: Array<{ participantUid: string; permission: string; onboarding: boolean }>; signedBy: string[]; external: boolean };
@@ -54,7 +55,6 @@ const rowRec = (r: Row): VO => rec('ListPartyToParticipantResult', {
     partySigningKeysWithThreshold: opt(r.external ? rec('SigningKeysWithThreshold', {}) : undefined),
   }),
 });
-const signed = (serial: number): VO => rec('SignedTopologyTransaction', { serial: posint(serial) });
 
 const P2P_LIST = ['synchronizerId', 'proposals?', 'timeQuery?', 'operation?', 'filterParty?', 'filterParticipant?', 'filterSigningKey?', 'protocolVersion?'];
 const PROPOSE_DELTA = ['party', 'adds?', 'removes?', 'signedBy?', 'serial?', 'synchronize?', 'mustFullyAuthorize?', 'store?', 'forceFlags?', 'requiresPartyToBeOnboarded?'];
@@ -86,9 +86,9 @@ export const PARTY_PARTICIPANT: Record<string, Cmd> = {
       store, party: id, threshold: current[0]?.threshold ?? 1,
       participants: [...perms].map(([participantUid, permission]) => ({ participantUid, permission, onboarding: onboarding.has(participantUid) })),
       serial: optInt(a.serial) ?? (current[0] ? current[0].serial + 1 : 1), mustFullyAuthorize: bool(a.mustFullyAuthorize, false),
-    })) as { serial: number };
-    return signed(r.serial);
-  }, 'rec:SignedTopologyTransaction'),
+    })) as { serial: number; tx: string; hash: string; signedBy: string[] };
+    return signedTx(r);
+  }, 'stx'),
   'topology.party_to_participant_mappings.propose': cmd(PROPOSE, async (rt, s, a) => {
     if (a.store === undefined) fail('the emulator implements propose only with store = <synchronizer id>');
     const onboarding = new Set(await Promise.all(items(a.participantsRequiringPartyToBeOnboarded).map((x) => participantUid(rt, x))));
@@ -96,9 +96,9 @@ export const PARTY_PARTICIPANT: Record<string, Cmd> = {
       store: storeId(a.store), party: partyId(a.party), threshold: int(a.threshold, 1),
       participants: (await hostingList(rt, a.newParticipants)).map((h) => ({ ...h, onboarding: onboarding.has(h.participantUid) })),
       serial: optInt(a.serial), mustFullyAuthorize: bool(a.mustFullyAuthorize, false),
-    })) as { serial: number };
-    return signed(r.serial);
-  }, 'rec:SignedTopologyTransaction'),
+    })) as { serial: number; tx: string; hash: string; signedBy: string[] };
+    return signedTx(r);
+  }, 'stx'),
   // TopologyAdministrationGroup.is_known: every listed participant hosts the party (with the permission
   // and threshold, when given) in the effective mapping.
   'topology.party_to_participant_mappings.is_known': cmd(['synchronizerId', 'party', 'hostingParticipants', 'permission?', 'threshold?'], async (rt, s, a) => {

@@ -6,6 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { ACS_MEMBERS, DUR_MEMBERS, ENUM_MEMBERS, PARTY_PARTICIPANT } from './api-party.js';
 import { NAMESPACE_GLOBALS, NAMESPACE_PARTICIPANT, NAMESPACE_STATICS } from './namespaces-api.js';
+import { EXTERNAL_KINDS, EXTERNAL_PARTICIPANT, JAVA_NIO } from './external-console.js';
 import { basename, resolve as resolvePath } from 'node:path';
 import type { NodeKind } from './config.js';
 import {
@@ -254,8 +255,9 @@ const namespace = (kind: NodeKind | undefined, gk: string): Record<string, Cmd> 
 const durUnits: Record<string, number> = { millis: 1, milli: 1, milliseconds: 1, millisecond: 1, second: 1e3, seconds: 1e3, minute: 6e4, minutes: 6e4, hour: 3.6e6, hours: 3.6e6, day: 8.64e7, days: 8.64e7 };
 
 export const API: Record<string, Record<string, Cmd>> = {
-  participant: { ...participant, ...PARTY_PARTICIPANT, ...ACS_MEMBERS, ...NAMESPACE_PARTICIPANT },
+  participant: { ...participant, ...PARTY_PARTICIPANT, ...ACS_MEMBERS, ...NAMESPACE_PARTICIPANT, ...EXTERNAL_PARTICIPANT },
   ...NAMESPACE_STATICS,
+  ...EXTERNAL_KINDS,
   enum: ENUM_MEMBERS,
   sequencer: nodeCommon('sequencer'),
   mediator: nodeCommon('mediator'),
@@ -312,6 +314,7 @@ export const API: Record<string, Record<string, Cmd>> = {
   // `new java.io.File(path).isFile`: the few JDK members scripts use to look at the console host.
   'static:java': {
     'io.File': cmd(['pathname'], (_rt, _s, a) => ({ k: 'file', path: str(a.pathname, 'pathname') }), 'file'),
+    ...JAVA_NIO,
   },
   'static:SynchronizerAlias': { tryCreate: cmd(['str'], (_rt, _s, a) => str(a.str), 'string') },
   global: {
@@ -348,6 +351,7 @@ export const API: Record<string, Record<string, Cmd>> = {
     length: prop(async (_rt, s) => (await fileInfo(String((s as VO).path)))?.size ?? 0, 'number'),
     getName: prop((_rt, s) => basename(String((s as VO).path)), 'string'),
     getPath: prop((_rt, s) => String((s as VO).path), 'string'),
+    toPath: prop((_rt, s) => ({ k: 'path', path: String((s as VO).path) }), 'path'),
     getAbsolutePath: prop((_rt, s) => resolvePath(String((s as VO).path)), 'string'),
     toString: prop((_rt, s) => String((s as VO).path), 'string'),
   },

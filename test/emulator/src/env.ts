@@ -7,10 +7,11 @@ import { CantonError, err } from './errors.js';
 import { bootstrapSynchronizer, type BootstrapArgs } from './synchronizer.js';
 import { proposeP2P } from './topology.js';
 import { checkConfirmations } from './namespaces-confirm.js';
+import { newOrphanExternalKey } from './external.js';
 import { logUpdate } from './updates.js';
 import {
   type Contract, type NodeDoc, type NodeStore, type ParticipantDoc, type Permission, type RightJson, type SequencerDoc,
-  type SynchronizerTopology, type UserRec, freshDoc, memoryStore, newFingerprint, postgresStore,
+  type SynchronizerTopology, type UserRec, freshDoc, memoryStore, postgresStore,
 } from './state.js';
 
 export const PROTOCOL_VERSION = 34;
@@ -126,13 +127,13 @@ export class Env {
 
   /**
    * An external party (its keys outside Canton, in its own namespace) hosted on `p` with Confirmation.
-   * Test hook only: Canton's console method is `private[canton]`, real clients go through
-   * /v2/parties/external/*, which the emulator does not implement.
+   * Test hook only: its Ed25519 key is real but its private half is discarded (nobody can sign for it).
+   * Real clients go through /v2/parties/external/* (external.ts), which verifies the key's signature.
    */
   allocateExternalParty(p: ParticipantDoc, hint: string): string {
     const topo = this.connectedTopologies(p)[0];
     if (!topo) throw new CantonError('PARTY_ALLOCATION_WITHOUT_CONNECTED_SYNCHRONIZER', 9, `The participant ${p.uid} is not connected to any synchronizer.`);
-    const key = newFingerprint();
+    const key = newOrphanExternalKey(topo);
     const party = `${hint}::${key}`;
     const mapping = { party, threshold: 1, participants: [{ participantUid: p.uid, permission: 'Confirmation' as Permission, onboarding: false }], serial: 1, signedBy: [key, p.namespace], signingKeys: [key] };
     topo.partyToParticipant[party] = mapping;

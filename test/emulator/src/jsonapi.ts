@@ -13,6 +13,7 @@ import { faults, random, recordRequest } from './faults.js';
 import type { ParticipantDoc, RightJson, UserRec } from './state.js';
 import { attachUpdatesWebSocket, checkDuplicate, listUpdates, recordCompletion, withSubmission, type Reader } from './updates.js';
 import { historyRoutes } from './jsonapi-history.js';
+import { externalRoutes } from './external-ops.js';
 
 type S = v3_4.components['schemas'];
 type Actor = { unrestricted: true } | { unrestricted: false; user: UserRec | null; admin: boolean; actAs: Set<string>; readAs: Set<string>; readAny: boolean };
@@ -70,6 +71,7 @@ function routes(env: Env): Array<[RegExp, Record<string, Handler>]> {
   const save = () => env.save();
   return [
     ...(historyRoutes(env) as unknown as Array<[RegExp, Record<string, Handler>]>),
+    ...(externalRoutes(env) as unknown as Array<[RegExp, Record<string, Handler>]>),
     [/^\/v2\/version$/, { GET: () => [200, {
       version: VERSION,
       features: {

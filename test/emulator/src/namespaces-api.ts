@@ -119,9 +119,7 @@ export const NAMESPACE_STATICS: Record<string, Record<string, Cmd>> = {
       return dndRec(ns, t, owners);
     }, 'rec:DecentralizedNamespaceDefinition'),
   },
-  'static:Fingerprint': {
-    tryFromString: cmd(['str'], (_rt, _s, a) => (/^1220[0-9a-f]{64}$/.test(str(a.str)) ? fingerprint(str(a.str)) : fail(`java.lang.IllegalArgumentException: invalid fingerprint ${str(a.str)}`)), 'rec:Fingerprint'),
-  },
+  // Fingerprint.tryFromString: external-console.ts (one value shape for both).
   'static:PartyId': {
     tryCreate: cmd(['identifier', 'namespace'], (_rt, _s, a) => {
       const id = str(a.identifier);

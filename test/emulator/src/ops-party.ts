@@ -4,6 +4,7 @@ import { CantonError } from './errors.js';
 import type { HostingParticipant, ParticipantDoc, Permission, SynchronizerTopology } from './state.js';
 import { listP2P, proposeP2P } from './topology.js';
 import { clearOnboardingFlag, exportAcs, importAcs, type AcsFile } from './acs.js';
+import { txView } from './external.js';
 
 type A = Record<string, unknown>;
 const s = (v: unknown): string => String(v ?? '');
@@ -36,7 +37,7 @@ export const PARTY_OPS: Record<string, (env: Env, node: string, a: A) => unknown
       party: s(a.party), participants: hosting(a.participants), threshold: Number(a.threshold ?? 1),
       serial: a.serial === undefined || a.serial === null ? undefined : Number(a.serial), mustFullyAuthorize: a.mustFullyAuthorize === true,
     });
-    return { serial: r.serial, effective: r.effective };
+    return { serial: r.serial, effective: r.effective, ...txView(r.mapping) };
   },
   'participant.topology.p2p.list': (env, node, a) => {
     const p = env.participant(node);

@@ -9,6 +9,7 @@ import { recordConsoleOp } from './faults.js';
 import type { RightJson, UserRec } from './state.js';
 import { PARTY_OPS, PARTY_READ_ONLY } from './ops-party.js';
 import { NAMESPACE_OPS, NAMESPACE_READ_ONLY } from './namespaces.js';
+import { EXTERNAL_OPS } from './external-ops.js';
 
 type A = Record<string, unknown>;
 type Op = (env: Env, node: string, a: A) => unknown;
@@ -128,6 +129,7 @@ export const OPS: Record<string, Op> = {
   'participant.pruning.clear_schedule': (env, node) => { env.participant(node).pruning.schedule = null; return null; },
   ...PARTY_OPS,
   ...NAMESPACE_OPS,
+  ...EXTERNAL_OPS,
 };
 
 /** Ops that only read state; everything else is persisted after it ran. */

@@ -52,6 +52,8 @@ export interface SynchronizerTopology {
   vettedPackages: Record<string, string[]>; // participant uid -> package ids
   /** Proposals not yet fully authorized, by party (see topology.ts). Absent in documents written before. */
   p2pProposals?: Record<string, PartyToParticipant[]>;
+  /** External parties' public keys (Ed25519 SPKI, base64) by fingerprint (external.ts). */
+  externalKeys?: Record<string, string>;
 }
 export interface SequencerDoc { kind: 'sequencer'; name: string; namespace: string; uid: string; synchronizer: SynchronizerTopology | null }
 export interface MediatorDoc { kind: 'mediator'; name: string; namespace: string; uid: string; synchronizerId: string | null }
