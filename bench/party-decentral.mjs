@@ -9,11 +9,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, loadHelpers } from './helpers.mjs';
+import { CLI, loadHelpers, medians } from './helpers.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function cli(p, args, env = {}) {
   const t0 = process.hrtime.bigint();
   const out = execFileSync('node', [CLI, ...args], { cwd: p.dir, env: { ...p.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
@@ -45,7 +44,7 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 h.cleanupReleases();
-const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
+const m = medians(rows);
 const f = (x) => `${x.toFixed(0)} ms`;
 console.log(`runs: ${RUNS} (medians)`);
 console.log(`party decentralize (create, 3 owners): ${f(m.create)}, ${m.createRuns} console (JVM) start(s) reported, ${m.createJvms} bin/canton start(s) seen (a console per owner and step: 14)`);

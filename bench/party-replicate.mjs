@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadHelpers } from './helpers.mjs';
+import { loadHelpers, median, medians } from './helpers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'canton-mpc.js');
@@ -23,7 +23,6 @@ function cli(p, args, env = {}) {
   const out = execFileSync('node', [CLI, ...args], { cwd: p.dir, env: { ...p.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   return { ms: ms(t0), out };
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const h = await loadHelpers();
 const rows = { replicate: [], rerun: [], status: [], oneRun: [], runs: [], jvms: [], rerunRuns: [] };
@@ -71,7 +70,7 @@ for (let i = 0; i < RUNS; i++) {
   }
 }
 h.cleanupReleases();
-const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
+const m = medians(rows);
 const f = (x) => `${x.toFixed(0)} ms`;
 console.log(`runs: ${RUNS} (medians)`);
 console.log(`party replicate (Workflow 1):         ${f(m.replicate)}, ${m.runs} console (JVM) start(s) reported, ${m.jvms} bin/canton start(s) seen`);
