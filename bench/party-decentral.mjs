@@ -9,14 +9,14 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, loadHelpers, medians } from './helpers.mjs';
+import { CLI, loadHelpers, medians, resultOf } from './helpers.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
 function cli(p, args, env = {}) {
   const t0 = process.hrtime.bigint();
   const out = execFileSync('node', [CLI, ...args], { cwd: p.dir, env: { ...p.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  return { ms: ms(t0), out: JSON.parse(out) };
+  return { ms: ms(t0), out: resultOf(out) };
 }
 const starts = (file) => { try { return readFileSync(file, 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
 

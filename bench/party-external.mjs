@@ -9,12 +9,12 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, loadHelpers, medians, timedCli } from './helpers.mjs';
+import { CLI, loadHelpers, medians, resultOf, timedCli } from './helpers.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const cli = async (p, args, env = {}) => {
   const r = await timedCli(p, args, env);
-  return { ms: r.ms, out: JSON.parse(r.out) };
+  return { ms: r.ms, out: resultOf(r.out) };
 };
 const starts = (f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0);
 

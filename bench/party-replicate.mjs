@@ -11,7 +11,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadHelpers, median, medians } from './helpers.mjs';
+import { loadHelpers, median, medians, resultOf } from './helpers.mjs';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'bin', 'canton-mpc.js');
@@ -41,11 +41,11 @@ for (let i = 0; i < RUNS; i++) {
     const startLog = join(p.dir, 'starts.ndjson');
     const r = cli(p, ['party', 'replicate', 'Depositor', '--to', 'participant1', '--json'], { CANTON_EMULATOR_START_LOG: startLog });
     rows.replicate.push(r.ms);
-    rows.runs.push(JSON.parse(r.out).consoleRuns);
+    rows.runs.push(resultOf(r.out).consoleRuns);
     rows.jvms.push(readFileSync(startLog, 'utf8').split('\n').filter(Boolean).length);
     const again = cli(p, ['party', 'replicate', 'Depositor', '--to', 'participant1', '--json']);
     rows.rerun.push(again.ms);
-    rows.rerunRuns.push(JSON.parse(again.out).consoleRuns);
+    rows.rerunRuns.push(resultOf(again.out).consoleRuns);
     rows.status.push(cli(p, ['party', 'status']).ms);
   } finally {
     await p.cleanup();
@@ -63,7 +63,7 @@ for (let i = 0; i < RUNS; i++) {
     const startLog = join(p.dir, 'starts-w2.ndjson');
     const r = cli(p, ['party', 'replicate', 'Issuer', '--to', 'participant2', '--json'], { CANTON_EMULATOR_START_LOG: startLog });
     w2.ms.push(r.ms);
-    w2.runs.push(JSON.parse(r.out).consoleRuns);
+    w2.runs.push(resultOf(r.out).consoleRuns);
     w2.jvms.push(readFileSync(startLog, 'utf8').split('\n').filter(Boolean).length);
   } finally {
     await p.cleanup();
