@@ -23,8 +23,14 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 /** `{ name: [samples] }` → `{ name: median }`. */
 export const medians = (rows) => Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
 
-/** The final document of a `--json` run: commands that stream NDJSON events end with it. */
-export const resultOf = (stdout) => JSON.parse(stdout.trim().split('\n').at(-1));
+/** The final document of a `--json` run: one document, or the last line of a streamed NDJSON run. */
+export function resultOf(stdout) {
+  try {
+    return JSON.parse(stdout);
+  } catch {
+    return JSON.parse(stdout.trim().split('\n').at(-1));
+  }
+}
 
 /** Run the CLI in project `p` (throws on a non-zero exit); its stdout and the wall time in ms. */
 export async function timedCli(p, args, env = {}) {
