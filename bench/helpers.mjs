@@ -23,6 +23,31 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 /** `{ name: [samples] }` → `{ name: median }`. */
 export const medians = (rows) => Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
 
+/** One trivial console run in project `p` (after `up`): the cost of one JVM start of the console on this machine, in ms. */
+export async function oneConsoleRunMs(p) {
+  const { execFileSync } = await import('node:child_process');
+  const { writeFileSync } = await import('node:fs');
+  const st = p.state();
+  const script = join(p.dir, 'noop.canton');
+  writeFileSync(script, 'println("x")\n');
+  const t0 = process.hrtime.bigint();
+  execFileSync(join(st.canton.home, 'bin', 'canton'), ['run', script, '-c', join(p.stateDir, 'config', 'remote.conf')], { cwd: p.dir, env: { ...p.env, JAVA_HOME: st.canton.javaHome }, stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+/** Wall time for the figures. */
+export const fmtMs = (x) => `${x.toFixed(0)} ms`;
+
+/** How many times bin/canton started: the lines of the emulator's CANTON_EMULATOR_START_LOG (0 if none). */
+export async function consoleStarts(file) {
+  const { readFileSync } = await import('node:fs');
+  try {
+    return readFileSync(file, 'utf8').split('\n').filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** The final document of a `--json` run: one document, or the last line of a streamed NDJSON run. */
 export function resultOf(stdout) {
   try {

@@ -7,18 +7,14 @@
 // keys, delegation, namespace, hosting, and each wait) would start 3 × 4 + 2 = 14 consoles.
 // Needs a build (`npm run build`). Run: node bench/party-decentral.mjs [runs]
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, loadHelpers, medians, resultOf } from './helpers.mjs';
+import { CLI, consoleStarts, fmtMs as f, loadHelpers, medians, oneConsoleRunMs, resultOf, timedCli } from './helpers.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
-const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-function cli(p, args, env = {}) {
-  const t0 = process.hrtime.bigint();
-  const out = execFileSync('node', [CLI, ...args], { cwd: p.dir, env: { ...p.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  return { ms: ms(t0), out: resultOf(out) };
-}
-const starts = (file) => { try { return readFileSync(file, 'utf8').split('\n').filter(Boolean).length; } catch { return 0; } };
+const cli = async (p, args, env = {}) => {
+  const r = await timedCli(p, args, env);
+  return { ms: r.ms, out: resultOf(r.out) };
+};
 
 const h = await loadHelpers();
 const rows = { create: [], createRuns: [], createJvms: [], rerun: [], rerunRuns: [], change: [], changeRuns: [], oneRun: [] };
@@ -26,18 +22,13 @@ for (let i = 0; i < RUNS; i++) {
   const p = await h.makeProject({ config: { participants: { participant1: {}, participant2: {}, participant3: {} } } });
   try {
     execFileSync('node', [CLI, 'up', '--timeout', '120s'], { cwd: p.dir, env: p.env, stdio: 'ignore' });
-    const st = p.state();
-    const script = join(p.dir, 'noop.canton');
-    writeFileSync(script, 'println("x")\n');
-    const t0 = process.hrtime.bigint();
-    execFileSync(join(st.canton.home, 'bin', 'canton'), ['run', script, '-c', join(p.stateDir, 'config', 'remote.conf')], { cwd: p.dir, env: { ...p.env, JAVA_HOME: st.canton.javaHome }, stdio: 'ignore' });
-    rows.oneRun.push(ms(t0));
+    rows.oneRun.push(await oneConsoleRunMs(p));
     const log = join(p.dir, 'starts.ndjson');
-    const c = cli(p, ['party', 'decentralize', 'Vault', '--owners', 'participant1,participant2,participant3', '--threshold', '2', '--json'], { CANTON_EMULATOR_START_LOG: log });
-    rows.create.push(c.ms); rows.createRuns.push(c.out.consoleRuns); rows.createJvms.push(starts(log));
-    const r = cli(p, ['party', 'decentralize', 'Vault', '--json']);
+    const c = await cli(p, ['party', 'decentralize', 'Vault', '--owners', 'participant1,participant2,participant3', '--threshold', '2', '--json'], { CANTON_EMULATOR_START_LOG: log });
+    rows.create.push(c.ms); rows.createRuns.push(c.out.consoleRuns); rows.createJvms.push(await consoleStarts(log));
+    const r = await cli(p, ['party', 'decentralize', 'Vault', '--json']);
     rows.rerun.push(r.ms); rows.rerunRuns.push(r.out.consoleRuns);
-    const x = cli(p, ['party', 'decentralize', 'Vault', '--remove', 'participant3', '--json']);
+    const x = await cli(p, ['party', 'decentralize', 'Vault', '--remove', 'participant3', '--json']);
     rows.change.push(x.ms); rows.changeRuns.push(x.out.consoleRuns);
   } finally {
     await p.cleanup();
@@ -45,7 +36,6 @@ for (let i = 0; i < RUNS; i++) {
 }
 h.cleanupReleases();
 const m = medians(rows);
-const f = (x) => `${x.toFixed(0)} ms`;
 console.log(`runs: ${RUNS} (medians)`);
 console.log(`party decentralize (create, 3 owners): ${f(m.create)}, ${m.createRuns} console (JVM) start(s) reported, ${m.createJvms} bin/canton start(s) seen (a console per owner and step: 14)`);
 console.log(`one console run (JVM start, noop):     ${f(m.oneRun)}`);

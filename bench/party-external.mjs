@@ -7,16 +7,14 @@
 //     project; the signature does not cost a second JVM start.
 // Needs a build (`npm run build`). Run: node bench/party-external.mjs [runs]
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, loadHelpers, medians, resultOf, timedCli } from './helpers.mjs';
+import { CLI, consoleStarts, fmtMs as f, loadHelpers, medians, resultOf, timedCli } from './helpers.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
 const cli = async (p, args, env = {}) => {
   const r = await timedCli(p, args, env);
   return { ms: r.ms, out: resultOf(r.out) };
 };
-const starts = (f) => (existsSync(f) ? readFileSync(f, 'utf8').split('\n').filter(Boolean).length : 0);
 
 const h = await loadHelpers();
 const rows = { alloc: [], allocJvm: [], allocAgain: [], ext: [], extRuns: [], extJvm: [], local: [], localRuns: [] };
@@ -26,12 +24,12 @@ for (let i = 0; i < RUNS; i++) {
     execFileSync('node', [CLI, 'up', '--timeout', '120s'], { cwd: p.dir, env: p.env, stdio: 'ignore' });
     const a = await cli(p, ['party', 'allocate-external', 'Vault', '--participant', 'participant2', '--json'], { CANTON_EMULATOR_START_LOG: join(p.dir, 'alloc.ndjson') });
     rows.alloc.push(a.ms);
-    rows.allocJvm.push(starts(join(p.dir, 'alloc.ndjson')));
+    rows.allocJvm.push(await consoleStarts(join(p.dir, 'alloc.ndjson')));
     rows.allocAgain.push((await cli(p, ['party', 'allocate-external', 'Vault', '--participant', 'participant2', '--json'])).ms);
     const e = await cli(p, ['party', 'replicate', 'Vault', '--to', 'participant1', '--json'], { CANTON_EMULATOR_START_LOG: join(p.dir, 'ext.ndjson') });
     rows.ext.push(e.ms);
     rows.extRuns.push(e.out.consoleRuns);
-    rows.extJvm.push(starts(join(p.dir, 'ext.ndjson')));
+    rows.extJvm.push(await consoleStarts(join(p.dir, 'ext.ndjson')));
     const l = await cli(p, ['party', 'replicate', 'Depositor', '--to', 'participant1', '--json']);
     rows.local.push(l.ms);
     rows.localRuns.push(l.out.consoleRuns);
@@ -41,7 +39,6 @@ for (let i = 0; i < RUNS; i++) {
 }
 h.cleanupReleases();
 const m = medians(rows);
-const f = (x) => `${x.toFixed(0)} ms`;
 console.log(`runs: ${RUNS} (medians)`);
 console.log(`party allocate-external:               ${f(m.alloc)}, ${m.allocJvm} bin/canton start(s) seen`);
 console.log(`  re-run, nothing to do:               ${f(m.allocAgain)}`);

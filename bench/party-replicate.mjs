@@ -8,45 +8,30 @@
 // Workflow 2 (a party with contracts, Postgres storage): console (JVM) starts (at most 4) and wall
 // time, including the pg_dump backup of the target.
 // Needs a build (`npm run build`) and pg_dump >= 17 (`bash .ci/pg-client.sh`). Run: node bench/party-replicate.mjs [runs]
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { loadHelpers, median, medians, resultOf } from './helpers.mjs';
+import { join } from 'node:path';
+import { consoleStarts, fmtMs as f, loadHelpers, median, medians, oneConsoleRunMs, resultOf, timedCli } from './helpers.mjs';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'bin', 'canton-mpc.js');
 const RUNS = Number(process.argv[2] ?? 3);
 
-const ms = (t0) => Number(process.hrtime.bigint() - t0) / 1e6;
-function cli(p, args, env = {}) {
-  const t0 = process.hrtime.bigint();
-  const out = execFileSync('node', [CLI, ...args], { cwd: p.dir, env: { ...p.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-  return { ms: ms(t0), out };
-}
+const cli = timedCli;
 
 const h = await loadHelpers();
 const rows = { replicate: [], rerun: [], status: [], oneRun: [], runs: [], jvms: [], rerunRuns: [] };
 for (let i = 0; i < RUNS; i++) {
   const p = await h.makeProject();
   try {
-    cli(p, ['up', '--timeout', '120s']);
-    const st = p.state();
-    // One trivial console run: the cost of a JVM start of the (emulated) console on this machine.
-    const script = join(p.dir, 'noop.canton');
-    writeFileSync(script, 'println("x")\n');
-    const t0 = process.hrtime.bigint();
-    execFileSync(join(st.canton.home, 'bin', 'canton'), ['run', script, '-c', join(p.stateDir, 'config', 'remote.conf')], { cwd: p.dir, env: { ...p.env, JAVA_HOME: st.canton.javaHome }, stdio: 'ignore' });
-    rows.oneRun.push(ms(t0));
+    await cli(p, ['up', '--timeout', '120s']);
+    rows.oneRun.push(await oneConsoleRunMs(p));
     // The emulator appends a line per `bin/canton` start: the JVM starts as the machine saw them.
     const startLog = join(p.dir, 'starts.ndjson');
-    const r = cli(p, ['party', 'replicate', 'Depositor', '--to', 'participant1', '--json'], { CANTON_EMULATOR_START_LOG: startLog });
+    const r = await cli(p, ['party', 'replicate', 'Depositor', '--to', 'participant1', '--json'], { CANTON_EMULATOR_START_LOG: startLog });
     rows.replicate.push(r.ms);
     rows.runs.push(resultOf(r.out).consoleRuns);
-    rows.jvms.push(readFileSync(startLog, 'utf8').split('\n').filter(Boolean).length);
-    const again = cli(p, ['party', 'replicate', 'Depositor', '--to', 'participant1', '--json']);
+    rows.jvms.push(await consoleStarts(startLog));
+    const again = await cli(p, ['party', 'replicate', 'Depositor', '--to', 'participant1', '--json']);
     rows.rerun.push(again.ms);
     rows.rerunRuns.push(resultOf(again.out).consoleRuns);
-    rows.status.push(cli(p, ['party', 'status']).ms);
+    rows.status.push((await cli(p, ['party', 'status'])).ms);
   } finally {
     await p.cleanup();
   }
@@ -55,23 +40,22 @@ const w2 = { ms: [], runs: [], jvms: [] };
 for (let i = 0; i < RUNS; i++) {
   const p = await h.makeProject({ config: { storage: 'postgres' } });
   try {
-    cli(p, ['up', '--timeout', '120s']);
+    await cli(p, ['up', '--timeout', '120s']);
     const issuer = p.state().parties.Issuer.id;
     for (let n = 0; n < 3; n++) {
       await fetch(`http://127.0.0.1:${p.ports.participant1.json}/v2/commands/submit-and-wait`, { method: 'POST', body: JSON.stringify({ commands: [{ CreateCommand: { templateId: '#app:M:T', createArguments: { owner: issuer, n } } }], commandId: `b${n}`, actAs: [issuer], userId: 'issuer-user' }) });
     }
     const startLog = join(p.dir, 'starts-w2.ndjson');
-    const r = cli(p, ['party', 'replicate', 'Issuer', '--to', 'participant2', '--json'], { CANTON_EMULATOR_START_LOG: startLog });
+    const r = await cli(p, ['party', 'replicate', 'Issuer', '--to', 'participant2', '--json'], { CANTON_EMULATOR_START_LOG: startLog });
     w2.ms.push(r.ms);
     w2.runs.push(resultOf(r.out).consoleRuns);
-    w2.jvms.push(readFileSync(startLog, 'utf8').split('\n').filter(Boolean).length);
+    w2.jvms.push(await consoleStarts(startLog));
   } finally {
     await p.cleanup();
   }
 }
 h.cleanupReleases();
 const m = medians(rows);
-const f = (x) => `${x.toFixed(0)} ms`;
 console.log(`runs: ${RUNS} (medians)`);
 console.log(`party replicate (Workflow 1):         ${f(m.replicate)}, ${m.runs} console (JVM) start(s) reported, ${m.jvms} bin/canton start(s) seen`);
 console.log(`one console run (JVM start, noop):    ${f(m.oneRun)}`);

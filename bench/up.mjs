@@ -7,7 +7,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { CLI, loadHelpers } from './helpers.mjs';
+import { CLI, fmtMs as f, loadHelpers } from './helpers.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
 
@@ -66,7 +66,6 @@ for (let i = 0; i < RUNS; i++) {
 }
 h.cleanupReleases();
 const m = Object.fromEntries(Object.entries(rows).map(([k, v]) => [k, median(v)]));
-const f = (x) => `${x.toFixed(0)} ms`;
 console.log(`runs: ${RUNS} (medians)`);
 console.log(`up (cold, memory storage):      ${f(m.up)}`);
 console.log(`emulator start → ports file:    ${f(m.emulator)}`);
