@@ -64,3 +64,9 @@ export async function timedCli(p, args, env = {}) {
   const out = execFileSync('node', [CLI, ...args], { cwd: p.dir, env: { ...p.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, out };
 }
+
+/** `timedCli` for a `--json` run: the wall time and its final document. */
+export async function timedJson(p, args, env = {}) {
+  const r = await timedCli(p, args, env);
+  return { ms: r.ms, out: resultOf(r.out) };
+}

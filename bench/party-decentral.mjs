@@ -8,13 +8,10 @@
 // Needs a build (`npm run build`). Run: node bench/party-decentral.mjs [runs]
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { CLI, consoleStarts, fmtMs as f, loadHelpers, medians, oneConsoleRunMs, resultOf, timedCli } from './helpers.mjs';
+import { CLI, consoleStarts, fmtMs as f, loadHelpers, medians, oneConsoleRunMs, timedJson } from './helpers.mjs';
 
 const RUNS = Number(process.argv[2] ?? 3);
-const cli = async (p, args, env = {}) => {
-  const r = await timedCli(p, args, env);
-  return { ms: r.ms, out: resultOf(r.out) };
-};
+const cli = timedJson;
 
 const h = await loadHelpers();
 const rows = { create: [], createRuns: [], createJvms: [], rerun: [], rerunRuns: [], change: [], changeRuns: [], oneRun: [] };

@@ -38,10 +38,6 @@ export function configureHttpSecurity(s: HttpSecurity): void {
   agent = undefined;
 }
 
-export function httpSecurity(): HttpSecurity {
-  return current;
-}
-
 /** The PEM texts, read on first use (the files are 0600, owned by this user). */
 export function tlsMaterial(): TlsMaterial | undefined {
   const f = current.tls;
