@@ -1,5 +1,5 @@
 import type { CommandContext } from '../context.js';
-import { loadProject } from '../config/load.js';
+import { loadRunningProject } from '../state/running-project.js';
 import { PARTY_NAME_RE } from '../config/validate.js';
 import type { Topology } from '../config/types.js';
 import { ExitCode, UserError } from '../errors.js';
@@ -8,7 +8,6 @@ import { readState } from '../state/state.js';
 import { checkRequest, type DecentralRequest } from '../party/decentral-decide.js';
 import { decentralIO, describeDecentral, executeDecentral } from '../party/decentral-execute.js';
 import { currentDecentralRecord, decentralDir, type DecentralRecord } from '../party/decentral-registry.js';
-import { createPartyIO } from '../party/io.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
 import { killHook } from './party-replicate.js';
 
@@ -73,41 +72,38 @@ export function decentralRequest(name: string, o: PartyDecentralizeOptions, t: T
 }
 
 export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, name: string): Promise<number> {
-  const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const { topology, state } = await loadRunningProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   if (!PARTY_NAME_RE.test(name)) throw new UserError(`"${name}" is not a valid party id hint`, { where: 'NAME', hint: 'start with a letter, then letters, digits, _ or - (at most 185 characters)' });
   if (topology.parties.some((p) => p.name === name)) throw new UserError(`${name} is a party of canton-mpc.yaml with a single owner (${topology.parties.find((p) => p.name === name)!.participant})`, { where: 'NAME', hint: 'A decentralized party gets a new namespace, so it is a new party: pick another name, or declare it with `decentralized:` in canton-mpc.yaml.' });
-  const state = await readState(topology.stateDir);
   const out = ctx.output;
   const dir = decentralDir(topology, name);
   const rec = await currentDecentralRecord(topology, state, dir);
   const req = decentralRequest(name, opts, topology, rec);
-  const env = { topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates };
-  const io = decentralIO(env);
+  const env = { topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates, processEnv: ctx.env };
+  // An owner added to a party with contracts is onboarded by Workflow 2 inside this run; its steps show up as "W2 [i/n]".
+  let offlineRuns = 0;
+  const kill = killHook(ctx.env);
+  const io = decentralIO(env, {
+    info: (l) => out.info(l),
+    onStep: (s) => out.info(`${out.style.dim(`W2 [${s.index + 1}/${s.total}]`)} ${s.title}`),
+    onConsoleRun: () => void offlineRuns++,
+    ...(kill ? { afterJournalOffline: kill } : {}),
+  });
   const heading = `party decentralize ${name}: owners ${req.owners.join(', ')}, namespace threshold ${req.threshold} of ${req.owners.length}, ${req.permission} hosts with confirmation threshold ${req.confirmationThreshold}${req.partyToKey ? ', PartyToKey' : ''}`;
 
   if (opts.dryRun) {
     const { run, steps, refusal } = await describeDecentral(io, req);
-    const runs = run.pending.length > 0 ? 1 : 0;
-    const lines = [heading, ...steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(16)} ${s.title}`), `  signers: ${run.signers.join(', ')}`, `  console runs: 1 (this observation)${runs ? ' + 1 for all pending steps, addressing every owner' : '; nothing to change'}`, ...(refusal ? [`  ${out.style.red('would stop')}: ${refusal}`] : [])];
-    out.result(lines.join('\n'), { ok: true, dryRun: true, party: name, ...req, steps, signers: run.signers, consoleRuns: run.consoleRuns, consoleRunsToApply: runs, ...(refusal ? { refusal } : {}) });
+    const runs = run.runsToApply();
+    const observed = run.consoleRuns + offlineRuns;
+    const how = run.onboard.length ? ` + ${runs} to apply (Workflow 2 onboards ${run.onboard.join(', ')} with the ACS between the two runs of the topology steps)` : runs ? ' + 1 for all pending steps, addressing every owner' : '; nothing to change';
+    const lines = [heading, ...steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(16)} ${s.title}`), `  signers: ${run.signers.join(', ')}`, `  console runs: ${observed} (this observation)${how}`, ...(refusal ? [`  ${out.style.red('would stop')}: ${refusal}`] : [])];
+    out.result(lines.join('\n'), { ok: true, dryRun: true, party: name, ...req, steps, signers: run.signers, consoleRuns: observed, consoleRunsToApply: runs, ...(run.onboard.length ? { onboard: run.onboard } : {}), ...(refusal ? { refusal } : {}) });
     return ExitCode.OK;
   }
 
-  // Adding a host to a party with contracts needs its ACS there: Workflow 2, not a topology change.
-  const added = req.owners.filter((o) => !req.previousOwners.includes(o));
-  if (rec && req.previousOwners.length > 0 && added.length > 0) {
-    const history = await createPartyIO(env).history(rec.id, rec.owners);
-    if (history.state !== 'none') {
-      throw new UserError(`${name} ${history.state === 'used' ? 'has been a stakeholder' : 'may have been a stakeholder'} (${history.detail}), so ${added.join(', ')} cannot simply start hosting it`, {
-        where: '--add', exitCode: ExitCode.REFUSED, kind: 'party_has_history',
-        hint: `A new host needs the party's ACS: Offline Party Replication (Workflow 2, what \`canton-mpc party replicate\` runs for single-owner parties), with a threshold of the owners (${rec.owners.join(', ')}) authorizing its steps 3 and 6. canton-mpc does not collect those authorizations yet: follow the runbook's Workflow 2 by hand; nothing was changed.`,
-      });
-    }
-  }
   const release = acquireProjectLock(topology.stateDir, 'party decentralize');
   try {
     const started = Date.now();
-    const kill = killHook(ctx.env);
     const { run, outcomes } = await executeDecentral(io, req, {
       signal: ctx.signal,
       onStep: (s) => out.info(`${out.style.dim(`[${s.index + 1}/${s.total}]`)} ${s.title}`),
@@ -116,8 +112,9 @@ export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, n
     });
     const r = run.record();
     const changed = outcomes.some((o) => o.status === 'done' && o.id !== 'preflight' && o.id !== 'record');
-    out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s, ${run.consoleRuns} console run(s)`);
-    out.result(`${heading}\n${changed ? 'set up' : 'nothing to do: already in place'}: ${r.id}`, { ok: true, party: name, partyId: r.id, namespace: r.namespace, owners: r.owners, threshold: r.threshold, confirmationThreshold: r.confirmationThreshold, permission: r.permission, partyToKey: r.partyToKey, keys: r.keys, changed, steps: outcomes, consoleRuns: run.consoleRuns });
+    const consoleRuns = run.consoleRuns + offlineRuns;
+    out.info(`done in ${((Date.now() - started) / 1000).toFixed(1)} s, ${consoleRuns} console run(s)`);
+    out.result(`${heading}\n${changed ? 'set up' : 'nothing to do: already in place'}: ${r.id}`, { ok: true, party: name, partyId: r.id, namespace: r.namespace, owners: r.owners, threshold: r.threshold, confirmationThreshold: r.confirmationThreshold, permission: r.permission, partyToKey: r.partyToKey, keys: r.keys, changed, steps: outcomes, consoleRuns, ...(run.onboard.length ? { onboarded: run.onboard } : {}) });
     return ExitCode.OK;
   } finally {
     release();

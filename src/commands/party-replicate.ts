@@ -1,5 +1,5 @@
 import type { CommandContext } from '../context.js';
-import { loadProject } from '../config/load.js';
+import { loadRunningProject } from '../state/running-project.js';
 import { didYouMean } from '../config/suggest.js';
 import type { Topology } from '../config/types.js';
 import { ExitCode, UserError } from '../errors.js';
@@ -21,6 +21,7 @@ import { replicationDir } from '../party/runs.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
 import { planEvents, withEventStream, type EventSink } from '../ui/events.js';
 import { readExternalRecord, type ExternalPartyRecord } from '../party/external-allocate.js';
+import { currentDecentralRecord, decentralDir, decentralParties } from '../party/decentral-registry.js';
 import { signerForParty, type SignerFlags } from '../party/external-custody.js';
 import type { ExternalSigning } from '../party/external-replicate.js';
 
@@ -66,21 +67,28 @@ export async function run(base: CommandContext, opts: PartyReplicateOptions, par
 
 async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, partyArg: string, sink: EventSink): Promise<number> {
   if (opts.planOnly) opts = { ...opts, dryRun: true };
-  const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
-  let state = await readState(topology.stateDir);
+  // Read as `up --storage …` did: Workflow 2 needs to know the target keeps its state in Postgres.
+  const loaded = await loadRunningProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
+  const topology = loaded.topology;
+  let state = loaded.state;
   const out = ctx.output;
 
   const target = participant(topology, opts.to, '--to');
   // A party from `party allocate-external` is known by its name too.
   const extRec = readExternalRecord(topology.stateDir, partyArg.split('::')[0]!);
   const byName = resolveParty(topology, state, partyArg);
-  const resolved = !byName.id && extRec && !partyArg.includes('::') ? { name: partyArg, id: extRec.partyId } : byName;
+  // And one from `party decentralize` (Workflow 3) by its name; its side is signed by a threshold of owners.
+  const dRec = !byName.id && !partyArg.includes('::') ? await currentDecentralRecord(topology, state, decentralDir(topology, partyArg)) : undefined;
+  const resolved = !byName.id && extRec && !partyArg.includes('::') ? { name: partyArg, id: extRec.partyId } : dRec ? { name: partyArg, id: dRec.id } : byName;
   if (!resolved.id) {
     const known = topology.parties.map((p) => p.name);
-    throw new UserError(`unknown party "${partyArg}"`, { where: 'PARTY', hint: [didYouMean(partyArg, known), `parties in canton-mpc.yaml: ${known.join(', ') || '(none)'}; a full party id (Name::1220…) works too`].filter(Boolean).join('; ') });
+    const decentral = (await decentralParties(topology, state)).map((r) => r.name);
+    throw new UserError(`unknown party "${partyArg}"`, { where: 'PARTY', hint: [didYouMean(partyArg, [...known, ...decentral]), `parties in canton-mpc.yaml: ${known.join(', ') || '(none)'}`, ...(decentral.length ? [`decentralized parties: ${decentral.join(', ')}`] : []), 'a full party id (Name::1220…) works too'].filter(Boolean).join('; ') });
   }
   const spec = topology.parties.find((p) => p.name === resolved.name);
   if (!opts.from && !spec && extRec?.partyId === resolved.id) opts = { ...opts, from: extRec.participant };
+  // A decentralized party is exported from (and observed through) one of its owners that is not the target.
+  if (!opts.from && dRec) opts = { ...opts, from: dRec.owners.find((o) => o !== opts.to) ?? dRec.owners[0] };
   if (!opts.from && !spec) throw new UserError(`--from is required for a party that is not in canton-mpc.yaml`, { where: '--from', hint: 'Name the participant that hosts the party and holds its namespace key.' });
   const source = participant(topology, opts.from ?? spec!.participant, '--from');
   if (source === target) throw new UserError(`--to ${target} is the source participant itself`, { where: '--to', hint: 'Replicate onto another participant.' });
@@ -131,7 +139,8 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
     const existing = party?.mapping?.hosts.find((h) => h.uid === tgtUid && !h.onboarding);
     const inProgress = mem.recorded !== undefined && !mem.importDone;
     const offline = inProgress || (decision.workflow === 2 && !existing);
-    const permission: Permission = flagged ?? existing?.permission ?? (offline ? 'Observation' : party?.external ? 'Confirmation' : 'Submission');
+    // A new host of a decentralized party confirms with the others (its confirmation threshold decides), it does not submit alone.
+    const permission: Permission = flagged ?? existing?.permission ?? (offline ? 'Observation' : party?.external || party?.decentralized ? 'Confirmation' : 'Submission');
     if (party?.external) io.external = externalSigningFor(topology.stateDir, label, extRec?.partyId === resolved.id ? extRec : undefined, opts, ctx, dir, state?.canton?.logFile);
     const req = { ...(resolved.name ? { partyName: resolved.name } : {}), partyId: resolved.id, source, target, permission, ...(threshold !== undefined ? { threshold } : {}) };
     if (offline && threshold !== undefined) throw new UserError('--threshold is for simple party replication (Workflow 1) only', { where: '--threshold' });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { CommandContext } from '../context.js';
-import { loadProject } from '../config/load.js';
+import { loadRunningProject } from '../state/running-project.js';
 import { didYouMean } from '../config/suggest.js';
 import { ExitCode, UserError } from '../errors.js';
 import { readState } from '../state/state.js';
@@ -10,8 +10,7 @@ import { decentralParties } from '../party/decentral-registry.js';
 import { formatPartyStatus, partyStatus } from '../party/status.js';
 
 export async function run(ctx: CommandContext, opts: { templates?: string }, partyArg?: string): Promise<number> {
-  const { topology } = await loadProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
-  const state = await readState(topology.stateDir);
+  const { topology, state } = await loadRunningProject({ cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env });
   // Decentralized parties (Workflow 3) are recorded by `party decentralize` / `up`, not in state.json.
   const decentral = await decentralParties(topology, state);
   const ownerNames = Object.fromEntries(decentral.flatMap((r) => Object.entries(r.keys).map(([owner, k]) => [k.namespace, owner])));

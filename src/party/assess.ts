@@ -7,6 +7,7 @@ import { ExitCode, UserError } from '../errors.js';
 import { decideWorkflow, permissionProblem, type Decision } from './decide.js';
 import { externalKeyProblem } from './external-assess.js';
 import { hostOf } from './observe.js';
+import { partySideSigners } from './threshold-signers.js';
 import type { ReplicateStepId } from './scripts.js';
 import { namespaceOf, type History, type MappingView, type Observation, type Permission } from './types.js';
 
@@ -30,13 +31,15 @@ export interface Assessment {
   /** Every host after the change (threshold mode renders them). */
   hosts: Array<{ id: string; permission: Permission }>;
   threshold: number;
+  /** A decentralized party: the participants that sign its side with their owner keys (threshold-signers.ts). */
+  partySigners?: string[];
 }
 
 const refuse = (message: string, hint: string, kind: string, data?: Record<string, unknown>) => new UserError(message, { hint, exitCode: ExitCode.REFUSED, kind, data });
 const sameHosts = (m: MappingView, want: Array<{ id: string; permission: Permission }>) =>
   m.hosts.length === want.length && want.every((w) => m.hosts.some((h) => `PAR::${h.uid}` === w.id && h.permission === w.permission && !h.onboarding));
 
-export function assessReplication(req: ReplicateRequest, obs: Observation, history: History, opts: { darFiles: number; externalKey?: string }): Assessment {
+export function assessReplication(req: ReplicateRequest, obs: Observation, history: History, opts: { darFiles: number; externalKey?: string; alias?: string }): Assessment {
   const label = req.partyName ?? req.partyId;
   const src = obs.participants[req.source];
   const tgt = obs.participants[req.target];
@@ -69,10 +72,8 @@ export function assessReplication(req: ReplicateRequest, obs: Observation, histo
   const permErr = permissionProblem(decision, req.permission);
   if (permErr) throw refuse(`cannot host ${label} on ${tgt.name} with ${req.permission}: ${permErr}`, 'Use --permission confirmation or --permission observation.', 'permission_not_allowed');
   if (decision.externalSignature) externalKeyProblem(label, req.partyId, opts.externalKey);
-  if (decision.thresholdAuthorization) {
-    throw refuse(`party ${label} lives in a decentralized namespace: the change needs a threshold of its owners' authorizations`, 'canton-mpc does not collect decentralized-namespace authorizations yet; have each owner propose the same mapping.', 'threshold_authorization_needed');
-  }
-  if (!decision.externalSignature && namespaceOf(req.partyId) !== namespaceOf(src.uid)) {
+  // A decentralized party's side is signed by a threshold of its owners (threshold-signers.ts), not the source.
+  if (!decision.externalSignature && !decision.thresholdAuthorization && namespaceOf(req.partyId) !== namespaceOf(src.uid)) {
     const owner = Object.values(obs.participants).find((p) => namespaceOf(p.uid) === namespaceOf(req.partyId) && hostOf(mapping, p.uid));
     throw refuse(`${src.name} does not hold the namespace key of ${label}, so it cannot authorize the party side`, owner ? `Replicate from the participant that owns it: --from ${owner.name}.` : 'The party is owned by a namespace outside this project.', 'source_not_owner');
   }
@@ -96,10 +97,11 @@ export function assessReplication(req: ReplicateRequest, obs: Observation, histo
   const pending: ReplicateStepId[] = [];
   if (missingPackages.length > 0) pending.push('vet-packages');
   const sides: ReplicateStepId[] = [];
-  if (!matching?.signedBy.includes(namespaceOf(req.partyId))) sides.push('propose-party-side');
+  const owners = decision.thresholdAuthorization ? partySideSigners(party, obs, { label, prefer: [req.source], exclude: [req.target], signedBy: matching?.signedBy ?? [], alias: opts.alias ?? obs.synchronizerId.split('::')[0]! }) : undefined;
+  if (owners ? owners.signers.length > 0 : !matching?.signedBy.includes(namespaceOf(req.partyId))) sides.push('propose-party-side');
   if (!matching?.signedBy.includes(namespaceOf(tgt.uid))) sides.push('propose-participant-side');
   // An external party signs the target's proposal, so the participant side comes first.
   pending.push(...(decision.externalSignature ? sides.reverse() : sides));
   pending.push('await-effective');
-  return { decision, alreadyDone: false, pending, missingPackages, hosts, threshold };
+  return { decision, alreadyDone: false, pending, missingPackages, hosts, threshold, ...(owners ? { partySigners: owners.signers } : {}) };
 }

@@ -15,7 +15,7 @@ export interface DecentralObservation {
   partyId?: string;
   dnd?: { threshold: number; owners: string[] };
   dndSignedBy: string[];
-  hosting?: { threshold: number; hosts: Array<{ uid: string; permission: Permission }> };
+  hosting?: { threshold: number; hosts: Array<{ uid: string; permission: Permission; onboarding: boolean }> };
   hostingSignedBy: string[];
   partyToKey?: { threshold: number; keys: string[] };
 }
@@ -54,7 +54,7 @@ export function parseDecentralObservation(steps: ConsoleStep[]): DecentralObserv
     } else if (id === 'hosting-state') {
       o.partyId = String(d.party);
       const l = arr(d.listed)[0];
-      if (l) o.hosting = { threshold: Number(l.threshold), hosts: arr(l.hosts).map((h) => ({ uid: stripPar(String(h.id)), permission: String(h.permission) as Permission })) };
+      if (l) o.hosting = { threshold: Number(l.threshold), hosts: arr(l.hosts).map((h) => ({ uid: stripPar(String(h.id)), permission: String(h.permission) as Permission, onboarding: h.onboarding === true })) };
       o.hostingSignedBy = strs(d.signedBy);
     } else if (id === 'party-to-key-state') {
       const l = arr(d.listed)[0];
@@ -97,10 +97,27 @@ export function signersFor(req: DecentralRequest, obs: DecentralObservation): st
   return [...new Set([...current.slice(0, req.threshold), ...added])];
 }
 
-/** The refusal when a signing owner is down, naming it; undefined when the run can go ahead. */
-export function ownersDown(req: DecentralRequest, obs: DecentralObservation, pending: DecentralStepId[], alias: string): PrerequisiteError | undefined {
-  if (pending.length === 0) return undefined;
-  const needed = new Set([...signersFor(req, obs), ...(pending.some((s) => s === 'namespace-keys' || s === 'delegations' || s === 'party-to-key') ? req.owners : [])]);
+/**
+ * The added owners that must get the party's ACS before they host it (Workflow 2): the party has (or may
+ * have) been a stakeholder, and the owner is not yet a full host. Pure.
+ */
+export function onboardingTargets(req: DecentralRequest, obs: DecentralObservation, history: 'none' | 'used' | 'unknown'): string[] {
+  if (req.previousOwners.length === 0 || history === 'none') return [];
+  return req.owners.filter((o) => !req.previousOwners.includes(o)).filter((o) => !obs.hosting?.hosts.some((h) => h.uid === obs.owners[o]?.uid && !h.onboarding));
+}
+
+/** The owner namespace must be in place before Workflow 2 onboards the new owner (it disconnects it). */
+const NEEDS_EVERY_OWNER_NOW: DecentralStepId[] = ['namespace-keys', 'delegations', 'namespace'];
+
+/**
+ * The refusal when a signing owner is down, naming it; undefined when the run can go ahead. An owner
+ * being onboarded by Workflow 2 may be disconnected (that workflow disconnects it and reconnects it),
+ * unless its key or the namespace still needs it now.
+ */
+export function ownersDown(req: DecentralRequest, obs: DecentralObservation, pending: DecentralStepId[], alias: string, onboarding: string[] = []): PrerequisiteError | undefined {
+  if (pending.length === 0 && onboarding.length === 0) return undefined;
+  const now = pending.some((s) => NEEDS_EVERY_OWNER_NOW.includes(s));
+  const needed = new Set([...signersFor(req, obs), ...(pending.some((s) => s === 'namespace-keys' || s === 'delegations' || s === 'party-to-key') ? req.owners : [])].filter((n) => now || !onboarding.includes(n)));
   const down = [...needed].filter((n) => obs.owners[n]?.connected !== true);
   const prevUp = req.previousOwners.filter((o) => obs.owners[o]?.connected === true).length;
   if (req.previousOwners.length > 0 && prevUp < req.threshold) {

@@ -10,8 +10,13 @@ import { describePlan, runPlan } from '../plan/runner.js';
 import type { PlannedStep, StepOutcome } from '../plan/types.js';
 import type { DecentralRequest } from './decentral-decide.js';
 import { withDecentralHint } from './decentral-errors.js';
-import { buildDecentralPlan, DecentralRun, type DecentralIO } from './decentral.js';
-import { createPartyIO, type PartyEnv } from './io.js';
+import { buildDecentralPlan, DecentralRun, type DecentralIO, type Onboarding } from './decentral.js';
+import { createOfflineIO, createPartyIO, type PartyEnv } from './io.js';
+import type { ReplicateRequest } from './assess.js';
+import { executeOffline } from './execute.js';
+import { offlineMemory, OfflineRun } from './offline.js';
+import { replicationDir } from './runs.js';
+import { readJournal } from '../plan/journal.js';
 
 export interface DecentralOptions {
   signal?: AbortSignal;
@@ -22,11 +27,48 @@ export interface DecentralOptions {
   daemonStartedAt?: string;
 }
 
-export function decentralIO(env: PartyEnv): DecentralIO {
+/** How Workflow 2 inside a decentralized change reports (the command's progress lines, the test kill hook). */
+export interface OnboardingHooks {
+  info?: (line: string) => void;
+  onStep?: (s: { id: string; title: string; index: number; total: number }) => void;
+  afterJournalOffline?: (run: OfflineRun, stepId: string) => void;
+  /** Counts Workflow 2's JVM starts into the decentralized run's. */
+  onConsoleRun?: () => void;
+}
+
+export function decentralIO(env: PartyEnv, hooks: OnboardingHooks = {}): DecentralIO {
   const base = createPartyIO(env);
   return {
     projectDir: base.projectDir, alias: base.alias, templatesDir: env.templatesDir, dir: env.dir,
     runScript: (name, script, onStep, onSpawn) => base.runScript(name, script, onStep, onSpawn).catch((e: unknown) => { throw withDecentralHint(e); }),
+    onboarding: onboardingIO(env, hooks),
+  };
+}
+
+/** Workflow 2 for an added owner, on the same adapters and run directory as `party replicate`. */
+function onboardingIO(env: PartyEnv, hooks: OnboardingHooks): Onboarding {
+  const processEnv = env.processEnv ?? process.env;
+  const offlineIO = (req: ReplicateRequest) => {
+    const dir = replicationDir(env.topology, req.partyName ?? req.partyId, req.target);
+    const io = createOfflineIO({ ...env, dir }, req.target, processEnv);
+    const runScript = io.runScript.bind(io);
+    io.runScript = (...a) => (hooks.onConsoleRun?.(), runScript(...a));
+    const observe = io.observe.bind(io);
+    io.observe = (...a) => (hooks.onConsoleRun?.(), observe(...a));
+    return { io, dir };
+  };
+  return {
+    history: (partyId, hosts) => createPartyIO({ processEnv, ...env }).history(partyId, hosts),
+    async check(req) {
+      const { io, dir } = offlineIO(req);
+      const mem = offlineMemory(await readJournal(join(dir, 'journal.ndjson')));
+      await new OfflineRun(req, io, dir, { path: '', record() {} }, mem, () => undefined).assess();
+    },
+    async run(req) {
+      const { io, dir } = offlineIO(req);
+      hooks.info?.(`${req.target} gets the ACS of ${req.partyName}: Workflow 2 from ${req.source} (journal in ${dir})`);
+      await executeOffline(io, req, dir, { signal: env.signal, info: hooks.info ?? (() => undefined), ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.afterJournalOffline ? { afterJournalOffline: hooks.afterJournalOffline } : {}) });
+    },
   };
 }
 
@@ -58,5 +100,6 @@ export async function describeDecentral(io: DecentralIO, req: DecentralRequest):
     refusal = e instanceof Error ? e.message : String(e);
   });
   const steps = await describePlan(buildDecentralPlan(req.partyToKey), run);
-  return { run, steps: steps.filter((s) => s.id !== 'preflight').map((s) => (s.id === 'record' ? { ...s, pending: run.pending.length > 0 } : s)), ...(refusal ? { refusal } : {}) };
+  // The onboard step exists only when an added owner needs the ACS; otherwise it is not part of the plan to show.
+  return { run, steps: steps.filter((s) => s.id !== 'preflight' && (s.id !== 'onboard' || run.onboard.length > 0)).map((s) => (s.id === 'record' ? { ...s, pending: run.pending.length > 0 } : s)), ...(refusal ? { refusal } : {}) };
 }

@@ -90,7 +90,7 @@ export function renderDecentralScript(o: DecentralScriptInput): string {
     ]),
     '  ' + print('hosting-state', [
       '{"party":"', code('obsParty.toProtoPrimitive'),
-      '","listed":[', code(`${p2pRows('obsParty', false)}.filter(r => r.item.partyId == obsParty).map(r => "{\\"threshold\\":" + r.item.threshold.value + ",\\"hosts\\":[" + r.item.participants.map(h => "{\\"id\\":\\"" + h.participantId.toProtoPrimitive + "\\",\\"permission\\":\\"" + h.permission + "\\"}").mkString(",") + "]}").mkString(",")`),
+      '","listed":[', code(`${p2pRows('obsParty', false)}.filter(r => r.item.partyId == obsParty).map(r => "{\\"threshold\\":" + r.item.threshold.value + ",\\"hosts\\":[" + r.item.participants.map(h => "{\\"id\\":\\"" + h.participantId.toProtoPrimitive + "\\",\\"permission\\":\\"" + h.permission + "\\",\\"onboarding\\":" + h.onboarding + "}").mkString(",") + "]}").mkString(",")`),
       '],"signedBy":[', code(signers(`${p2pRows('obsParty', true)}.filter(r => r.item.partyId == obsParty)`)), ']}',
     ]),
     '  ' + print('party-to-key-state', [

@@ -46,6 +46,10 @@ export function parseObservation(steps: ConsoleStep[], partyIds: string[]): Obse
       const p = obs.parties[String(d.party)];
       if (p) p.decentralized = d.decentralized === true;
       if (p && p.decentralized) Object.assign(p, { namespaceThreshold: Number(d.threshold ?? 0), namespaceOwners: strs(d.owners) });
+    } else if (id === 'owner-keys') {
+      const p = obs.parties[String(d.party)];
+      const held = strs(d.owners);
+      if (p && held.length > 0) (p.ownerKeys ??= {})[String(d.participant)] = held;
     } else if (id === 'observed') complete = true;
   }
   if (!complete || obs.synchronizerId === '') throw new RemoteError('the observation script ended before it reported everything', { hint: 'Run the command again; see .canton-mpc/console/console.log.' });

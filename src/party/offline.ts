@@ -21,6 +21,7 @@ import { externalKeyProblem, externalReproposal } from './external-assess.js';
 import { signingSession } from './external-replicate.js';
 import { externalOfflineBlocks } from './external-offline.js';
 import { hostOf } from './observe.js';
+import { partySideSigners } from './threshold-signers.js';
 import type { PartyIO } from './replicate.js';
 import { OFFLINE_BATCHES, renderOfflineScript, type OfflineBatch, type OfflineConsoleStep } from './scripts-offline.js';
 import { namespaceOf, type History, type Observation, type PruningSchedule } from './types.js';
@@ -70,11 +71,13 @@ export interface OfflineAssessment {
   missingPackages: string[];
   recorded: NonNullable<OfflineMemory['recorded']>;
   notes: string[];
+  /** A decentralized party: who signs step 6 with their owner keys (threshold-signers.ts). */
+  partySigners?: string[];
 }
 
 const refuse = (message: string, hint: string, kind: string) => new UserError(message, { hint, exitCode: ExitCode.REFUSED, kind });
 
-export function assessOffline(req: ReplicateRequest, obs: Observation, history: History, mem: OfflineMemory, o: { targetStorage: string; darFiles: number; exportOk: boolean; backupOk: boolean; externalKey?: string; externalKept?: boolean }): OfflineAssessment {
+export function assessOffline(req: ReplicateRequest, obs: Observation, history: History, mem: OfflineMemory, o: { targetStorage: string; darFiles: number; exportOk: boolean; backupOk: boolean; externalKey?: string; externalKept?: boolean; alias?: string }): OfflineAssessment {
   const label = req.partyName ?? req.partyId;
   const src = obs.participants[req.source]!;
   const tgt = obs.participants[req.target]!;
@@ -97,8 +100,7 @@ export function assessOffline(req: ReplicateRequest, obs: Observation, history: 
   if (permErr) throw refuse(`cannot host ${label} on ${tgt.name} with ${req.permission}: ${permErr}`, 'Use --permission confirmation or --permission observation.', 'permission_not_allowed');
   if (req.permission === 'Submission') throw refuse(`offline party replication onboards ${tgt.name} with Observation or Confirmation, not Submission`, 'Use --permission observation (the default for a party with history) or --permission confirmation.', 'permission_not_allowed');
   if (d.externalSignature) externalKeyProblem(label, req.partyId, o.externalKey);
-  if (d.thresholdAuthorization) throw refuse(`party ${label} lives in a decentralized namespace: the change needs a threshold of its owners' authorizations`, 'canton-mpc does not collect decentralized-namespace authorizations yet.', 'threshold_authorization_needed');
-  if (!d.externalSignature && namespaceOf(req.partyId) !== namespaceOf(src.uid)) throw refuse(`${src.name} does not hold the namespace key of ${label}`, 'Replicate from the participant that owns it (--from).', 'source_not_owner');
+  if (!d.externalSignature && !d.thresholdAuthorization && namespaceOf(req.partyId) !== namespaceOf(src.uid)) throw refuse(`${src.name} does not hold the namespace key of ${label}`, 'Replicate from the participant that owns it (--from).', 'source_not_owner');
   if (!src.connected) throw refuse(`${src.name} is not connected to the synchronizer`, 'Both participants must be up and connected: `canton-mpc status`.', 'participant_not_connected');
   if (!mem.recorded && !tgt.connected) throw refuse(`${tgt.name} is not connected to the synchronizer`, 'Both participants must be up and connected before step 1: `canton-mpc status`.', 'participant_not_connected');
   if (mem.recorded && !mem.importDone && tgt.connected && !(!hostT && !party.proposals.length)) notes.push(`${tgt.name} is connected again before the import: it is disconnected again and set to manual reconnects (the runbook's fix for a premature reconnect)`);
@@ -106,6 +108,9 @@ export function assessOffline(req: ReplicateRequest, obs: Observation, history: 
   if (missingPackages.length > 0 && o.darFiles === 0) throw refuse(`${tgt.name} lacks ${missingPackages.length} package(s) of the party, and no DAR is configured to upload`, 'Add the DAR files to `dars:` in canton-mpc.yaml.', 'packages_missing');
 
   const proposedByTarget = party.proposals.some((p) => p.hosts.some((h) => h.uid === tgt.uid && h.onboarding) && p.signedBy.includes(namespaceOf(tgt.uid)));
+  // A decentralized party: a threshold of its owners sign step 6, the target left out (it is disconnected then).
+  const open = party.proposals.find((p) => p.hosts.some((h) => h.uid === tgt.uid && h.onboarding));
+  const owners = d.thresholdAuthorization && !hostT ? partySideSigners(party, obs, { label, prefer: [req.source], exclude: [req.target], signedBy: open?.signedBy ?? [], alias: o.alias ?? obs.synchronizerId.split('::')[0]! }) : undefined;
   const importDone = mem.importDone;
   const willDisconnect = !importDone && tgt.connected;
   const p = new Set<OfflineStepId>(['preflight']);
@@ -125,7 +130,7 @@ export function assessOffline(req: ReplicateRequest, obs: Observation, history: 
   if (willDisconnect || !tgt.connected) p.add('reconnect-target');
   if (!recorded.manualConnect && (p.has('manual-connect') || tgt.manualConnect)) p.add('auto-reconnect');
   if (!hostT || hostT.onboarding) p.add('clear-onboarding-flag');
-  return { alreadyDone: false, pending: OFFLINE_STEP_IDS.filter((s) => p.has(s)), missingPackages, recorded, notes };
+  return { alreadyDone: false, pending: OFFLINE_STEP_IDS.filter((s) => p.has(s)), missingPackages, recorded, notes, ...(owners ? { partySigners: owners.signers } : {}) };
 }
 
 export interface OfflineIO extends PartyIO {
@@ -168,7 +173,7 @@ export class OfflineRun {
     const exportOk = !!this.mem.export && existsSync(this.mem.export.path) && (await sha256File(this.mem.export.path)) === this.mem.export.sha256;
     const backupOk = !!this.mem.backup && existsSync(this.mem.backup.path) && (await sha256File(this.mem.backup.path)) === this.mem.backup.sha256;
     const ext = this.io.external ? { externalKey: this.io.external.signer.fingerprint, externalKept: signingSession(this.io.external, this.req.partyId, this.req.partyName ?? this.req.partyId, { fresh: false }).kept() } : {};
-    this.assessment = assessOffline(this.req, this.observation, this.history!, this.mem, { targetStorage: this.io.targetStorage, darFiles: this.io.darFiles.length, exportOk, backupOk, ...ext });
+    this.assessment = assessOffline(this.req, this.observation, this.history!, this.mem, { targetStorage: this.io.targetStorage, darFiles: this.io.darFiles.length, exportOk, backupOk, alias: this.io.alias, ...ext });
     if (!this.mem.recorded) {
       // Before step 1: what must be put back later, and the offset before the party-side authorization.
       this.journal.record('preflight', 'note', undefined, this.assessment.recorded);
@@ -203,6 +208,7 @@ export class OfflineRun {
       dars: steps.includes('vet-packages') ? this.io.darFiles : [], packages: a.missingPackages, pruning: a.recorded.pruning,
       beforeActivationOffset: a.recorded.beforeActivationOffset, exportFile: this.exportFile, targetLedgerEnd: this.mem.targetEnd,
       waitSeconds: WAIT_SECONDS, flagTimeoutSeconds: FLAG_TIMEOUT_SECONDS,
+      ...(a.partySigners ? { partySigners: a.partySigners } : {}),
     };
     // An external party: its key signs the target's proposal (steps 3 and 6, external-offline.ts).
     const ext = this.io.external && batch === 'prepare' ? signingSession(this.io.external, this.req.partyId, this.req.partyName ?? this.req.partyId, { fresh: steps.includes('propose-target-onboarding') }) : undefined;

@@ -68,7 +68,7 @@ export class ReplicationRun {
     const hosts = (obs.parties[this.req.partyId]?.mapping?.hosts ?? []).map((h) => h.name ?? `(outside this project) ${h.uid}`);
     this.history = this.pre?.history ?? (await this.io.history(this.req.partyId, hosts));
     this.pre = undefined;
-    this.assessment = assessReplication(this.req, obs, this.history, { darFiles: this.io.darFiles.length, ...(this.io.external ? { externalKey: this.io.external.signer.fingerprint } : {}) });
+    this.assessment = assessReplication(this.req, obs, this.history, { darFiles: this.io.darFiles.length, alias: this.io.alias, ...(this.io.external ? { externalKey: this.io.external.signer.fingerprint } : {}) });
     return this.assessment;
   }
 
@@ -101,6 +101,7 @@ export class ReplicationRun {
       dars: a.pending.includes('vet-packages') ? this.io.darFiles : [],
       packages: a.missingPackages,
       ...(this.req.threshold !== undefined ? { threshold: a.threshold, hosts: a.hosts } : {}),
+      ...(a.partySigners ? { partySigners: a.partySigners } : {}),
       waitSeconds: REPLICATE_WAIT_SECONDS,
     };
     const ext = a.decision.externalSignature && this.io.external ? externalBatch(this.io.external, input, this.req.partyName ?? this.req.partyId) : undefined;

@@ -4,7 +4,7 @@
  * prints its line when done. Pure.
  */
 import { fillTemplate, loadTemplate } from '../render/templates.js';
-import { scalaString } from '../render/scala.js';
+import { scalaIdent, scalaString } from '../render/scala.js';
 import { jsonLine, scriptParts } from './scripts.js';
 import type { Permission, PruningSchedule } from './types.js';
 
@@ -39,6 +39,8 @@ export interface OfflineScriptInput {
   targetLedgerEnd?: number;
   waitSeconds: number;
   flagTimeoutSeconds: number;
+  /** A decentralized party: the owners that propose step 6, each with the owner keys it holds (threshold-signers.ts). */
+  partySigners?: string[];
   /** Blocks that replace the local-party ones (an external party's steps 3 and 6: external-offline.ts). */
   overrides?: Partial<Record<OfflineConsoleStep, () => string>>;
 }
@@ -52,16 +54,23 @@ export function renderOfflineScript(o: OfflineScriptInput): string {
     'pause-pruning': () => ['// Step 2: no automatic pruning on the source until the export is done (canton-mpc recorded the schedule).', `${src}.pruning.clear_schedule()`, done('pause-pruning')].join('\n'),
     'propose-target-onboarding': () => [
       '// Step 3: the target proposes to host the party, still onboarding.',
-      `${tgt}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((${tgt}.id, ${perm})), store = syncId, requiresPartyToBeOnboarded = true)`,
+      // A decentralized party: the target signs with its participant key only. An owner key it holds must not
+      // count yet: the mapping may become effective only in step 6, once the target is disconnected.
+      `${tgt}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((${tgt}.id, ${perm})), store = syncId, requiresPartyToBeOnboarded = true${o.partySigners ? `, signedBy = Some(${tgt}.id.fingerprint)` : ''})`,
       done('propose-target-onboarding'),
     ].join('\n'),
     'disconnect-target': () => ['// Step 4: the target leaves every synchronizer before the party-side authorization.', `${tgt}.synchronizers.disconnect_all()`, done('disconnect-target')].join('\n'),
     'manual-connect': () => ['// Step 5: and does not reconnect by itself if it restarts during the import.', `${tgt}.synchronizers.modify(alias, _.copy(manualConnect = true))`, done('manual-connect')].join('\n'),
-    'propose-party-side': () => [
-      `// Step 6: the party side (${o.source} holds its namespace key); the offset before it was journaled: ${o.beforeActivationOffset}.`,
-      `${src}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((${tgt}.id, ${perm})), store = syncId, requiresPartyToBeOnboarded = true)`,
-      done('propose-party-side'),
-    ].join('\n'),
+    'propose-party-side': () => {
+      const delta = (node: string) => `${node}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((${tgt}.id, ${perm})), store = syncId, requiresPartyToBeOnboarded = true)`;
+      return [
+        o.partySigners
+          ? `// Step 6: the party side; its namespace is decentralized, so ${o.partySigners.join(', ') || '(no one: the threshold is met)'} sign with their owner keys until the threshold is met; the offset before it was journaled: ${o.beforeActivationOffset}.`
+          : `// Step 6: the party side (${o.source} holds its namespace key); the offset before it was journaled: ${o.beforeActivationOffset}.`,
+        ...(o.partySigners ? o.partySigners.map((n) => delta(scalaIdent(n))) : [delta(src)]),
+        done('propose-party-side'),
+      ].join('\n');
+    },
     'export-acs': () => [
       '// Step 7: the ACS of the party at its activation on the target.',
       `${src}.parties.export_party_acs(party = party, synchronizerId = syncId, targetParticipantId = ${tgt}.id, beginOffsetExclusive = ${o.beforeActivationOffset}L, exportFilePath = ${scalaString(o.exportFile)})`,

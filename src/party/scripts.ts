@@ -58,6 +58,25 @@ function mappingLine(kind: 'mapping' | 'proposal', r: string): string {
   ]);
 }
 
+/**
+ * A decentralized party only: which participants hold keys of its owner namespaces (Workflow 3 keeps
+ * them in each owner's vault), so the party side of a replication is signed by a threshold of them.
+ * Public fingerprints only.
+ */
+function ownerKeysBlock(anchor: string, id: string, nsLiteral: string, participants: string[], i: number): string {
+  const owners = `ownerNs${i}`;
+  return [
+    `val ${owners} = ${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${nsLiteral}).flatMap(r => r.item.owners.toSeq.map(x => x.toProtoPrimitive))`,
+    `if (${owners}.nonEmpty) {`,
+    ...participants.map((name) => {
+      const p = scalaIdent(name);
+      const held = `${p}.keys.secret.list().map(k => k.publicKey.fingerprint.toProtoPrimitive).filter(f => ${owners}.contains(f))`;
+      return `  println(${jsonLine('owner-keys', ['{"party":', JSON.stringify(id), ',"participant":', JSON.stringify(name), ',"owners":[', code(jsonStrings(held, (x) => x)), ']}'])})`;
+    }),
+    '}',
+  ].join('\n');
+}
+
 export function renderObserveScript(o: ObserveScriptInput): string {
   const t = loadTemplate('party-observe.canton', o.templatesDir);
   const anchor = scalaIdent(o.anchor);
@@ -78,7 +97,7 @@ export function renderObserveScript(o: ObserveScriptInput): string {
     })
     .join('\n');
   const parties = o.partyIds
-    .map((id) => {
+    .map((id, i) => {
       const lit = scalaString(id);
       const ns = scalaString(id.split('::')[1] ?? '');
       return [
@@ -88,6 +107,7 @@ export function renderObserveScript(o: ObserveScriptInput): string {
           // Its owners and threshold, for `party status` of a decentralized party (Workflow 3).
           ',"threshold":', code(`${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns}).headOption.map(r => r.item.threshold.value).getOrElse(0)`),
           ',"owners":[', code(jsonStrings(`${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns}).flatMap(r => r.item.owners.toSeq)`, (x) => `${x}.toProtoPrimitive`)), ']}'])})`,
+        ownerKeysBlock(anchor, id, ns, o.participants, i),
       ].join('\n');
     })
     .join('\n');
@@ -121,6 +141,11 @@ export interface ReplicateScriptInput extends Common {
   hosts?: Array<{ id: string; permission: Permission }>;
   /** How long the script waits for the vetting and for the mapping to become effective. */
   waitSeconds: number;
+  /**
+   * A decentralized party: the participants that propose the party side, each signing with the owner
+   * keys it holds, until the namespace threshold is met (threshold-signers.ts). Absent: the source.
+   */
+  partySigners?: string[];
 }
 
 /** What both replication scripts share: names, the permission, a bounded wait, the vetting step. */
@@ -147,10 +172,13 @@ export function scriptParts(o: { projectDir: string; alias: string; partyId: str
 /** Workflow 1's proposal from `node` (propose_delta, or propose with the full list under --threshold). */
 export function proposeExpr(o: ReplicateScriptInput, node: string): string {
   const { src, tgt, perm } = scriptParts(o);
-  if (o.threshold === undefined) return `${node}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((${tgt}.id, ${perm})), store = syncId)`;
+  // A decentralized party: the target signs with its participant key only, so the owners' signatures are
+  // exactly those canton-mpc counted (threshold-signers.ts); an owner key it holds would add one.
+  const own = o.partySigners && node === tgt;
+  if (o.threshold === undefined) return `${node}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((${tgt}.id, ${perm})), store = syncId${own ? `, signedBy = Some(${tgt}.id.fingerprint)` : ''})`;
   const current = `${src}.topology.party_to_participant_mappings.list(syncId, filterParty = party.toProtoPrimitive).head.item.participants`;
   const list = (o.hosts ?? []).map((h) => `(${current}.find(h => h.participantId.toProtoPrimitive == ${scalaString(h.id)}).map(h => h.participantId).getOrElse(${tgt}.id), ParticipantPermission.${h.permission})`);
-  return `${node}.topology.party_to_participant_mappings.propose(party = party, newParticipants = Seq(${list.join(', ')}), threshold = PositiveInt.tryCreate(${o.threshold}), store = syncId)`;
+  return `${node}.topology.party_to_participant_mappings.propose(party = party, newParticipants = Seq(${list.join(', ')}), threshold = PositiveInt.tryCreate(${o.threshold}), store = syncId${own ? `, signedBy = Seq(${tgt}.id.fingerprint)` : ''})`;
 }
 
 /** Step 4 of Workflow 1: wait until the mapping is effective, then report it. */
@@ -172,9 +200,10 @@ export function renderReplicateScript(o: ReplicateScriptInput): string {
     'vet-packages': () => vetBlock('// Step 2 of the runbook: vet every package the party uses on the target, and check it took effect.'),
     'propose-party-side': () =>
       [
-        `// Step 3, party side: ${o.source} holds the party's namespace key.`,
-        propose(src),
-        `println(${jsonLine('propose-party-side', ['{}'])})`,
+        ...(o.partySigners
+          ? [`// Step 3, party side: the party's namespace is decentralized; ${o.partySigners.join(', ')} sign${o.partySigners.length === 1 ? 's' : ''} with the owner keys ${o.partySigners.length === 1 ? 'it holds' : 'they hold'}, the same proposal each, until its threshold is met.`, ...o.partySigners.map((n) => propose(scalaIdent(n)))]
+          : [`// Step 3, party side: ${o.source} holds the party's namespace key.`, propose(src)]),
+        `println(${jsonLine('propose-party-side', o.partySigners ? [`{"signers":${JSON.stringify(o.partySigners)}}`] : ['{}'])})`,
       ].join('\n'),
     'propose-participant-side': () =>
       [

@@ -40,6 +40,11 @@ export interface PartyView {
   /** A decentralized namespace's threshold and owner namespaces (fingerprints). */
   namespaceThreshold?: number;
   namespaceOwners?: string[];
+  /**
+   * A decentralized party: per participant of the project (by name), the owner namespaces whose keys it
+   * holds, so it can sign the party side of a change with them (absent for a participant that holds none).
+   */
+  ownerKeys?: Record<string, string[]>;
 }
 
 export interface PruningSchedule {

@@ -1,9 +1,9 @@
 // party decentralize (Workflow 3) on three participants with Postgres: `up` creates a configured one;
 // another is created by two owners through a CLI killed after every step (each re-run converges; an
-// owner that is down is named), a third owner is added (a threshold of the current owners plus it
-// sign), and it is locked down to 2-of-3 confirmations: a choice it must confirm succeeds with two of
-// its three hosts up and fails, decoded, with one. Then an owner is removed, and adding it back is
-// refused (the party has a contract: Workflow 2). No key material anywhere.
+// owner that is down is named), it signs a contract, a third owner is added (a threshold of the current
+// owners plus it sign the namespace; Workflow 2 brings it the ACS, killed once mid-way), and it is locked
+// down to 2-of-3 confirmations: a choice it must confirm succeeds with two of its three hosts up and
+// fails, decoded, with one. Then an owner is removed. No key material anywhere.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,13 @@ async function firstContract(port: number, party: string): Promise<string> {
 /** A non-consuming choice by Issuer on a contract Treasury signed: Treasury must confirm. */
 const exercise = (port: number, actor: string, contractId: string) =>
   post(port, '/v2/commands/submit-and-wait', { commands: [{ ExerciseCommand: { templateId: '#pkg:Main:Vault', contractId, choice: 'Touch', choiceArgument: {} } }], commandId: `x${Math.random()}`, actAs: [actor], userId: 'issuer-user' });
+
+const acsCount = async (port: number, party: string) => {
+  const end = (await (await fetch(`http://127.0.0.1:${port}/v2/state/ledger-end`)).json()) as { offset: number };
+  return ((await post(port, '/v2/state/active-contracts', { activeAtOffset: end.offset, eventFormat: { filtersByParty: { [party]: {} }, verbose: false } })).body as unknown as unknown[]).length;
+};
+
+const jsonPort = (p: CliProject, name: string): number => (p.state().nodes as Array<{ name: string; ports: { json: number } }>).find((n) => n.name === name)!.ports.json;
 
 const projects: CliProject[] = [];
 afterAll(async () => {
@@ -81,16 +88,32 @@ describe('party decentralize (three participants, postgres)', () => {
     expect(d.partyId.split('::')[1]).toBe(d.namespace);
     const again = json((await p.run([...CREATE, '--json'])).stdout);
     expect(again).toMatchObject({ changed: false, consoleRuns: 1, partyId: d.partyId });
-    // A third owner: both current owners (the threshold) and participant3 sign; the namespace and id stay.
-    const grow = await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3', '--json']);
-    expect(grow.exitCode, grow.stderr).toBe(0);
-    expect(json(grow.stdout)).toMatchObject({ changed: true, owners: ['participant1', 'participant2', 'participant3'], threshold: 2, partyId: d.partyId, namespace: d.namespace, consoleRuns: 2 });
-
-    // The party signs a contract with Issuer while one host may submit for it; then 2 of 3 hosts must confirm.
+    // The party signs a contract with Issuer while one host may submit for it.
     const issuer = (p.state().parties as Record<string, { id: string }>).Issuer!.id;
     const p1 = p.ports.participant1.json;
     const created = await submitCreate(p1, [issuer, d.partyId], { issuer, treasury: d.partyId });
     expect(created.status, JSON.stringify(created.body)).toBe(200);
+    expect(await acsCount(jsonPort(p, 'participant3'), d.partyId)).toBe(0);
+
+    // A third owner of a party with a contract: the namespace first (both current owners, the threshold,
+    // and participant3 sign), then Workflow 2 brings it the ACS, then the hosting gets its permission.
+    const plan3 = json((await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3', '--dry-run', '--json'])).stdout);
+    expect(plan3).toMatchObject({ onboard: ['participant3'], consoleRunsToApply: 6 });
+    expect(plan3.steps.filter((s: { pending: boolean }) => s.pending).map((s: { id: string }) => s.id)).toEqual(['namespace-keys', 'delegations', 'namespace', 'onboard', 'hosting', 'record']);
+    // Killed in the middle of Workflow 2, right after the import: the re-run resumes it from its journal.
+    const cut = await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3'], { env: { CANTON_MPC_TEST_KILL_AT: 'import-acs' } });
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    const grow = await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3', '--json']);
+    expect(grow.exitCode, grow.stderr).toBe(0);
+    expect(json(grow.stdout)).toMatchObject({ changed: true, onboarded: ['participant3'], owners: ['participant1', 'participant2', 'participant3'], threshold: 2, permission: 'Submission', partyId: d.partyId, namespace: d.namespace });
+    expect(await acsCount(jsonPort(p, 'participant3'), d.partyId)).toBe(1);
+    const w2 = readFileSync(join(p.stateDir, 'replication', 'Treasury-to-participant3', 'journal.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: string; status: string });
+    expect(w2.filter((r) => r.step === 'import-acs' && r.status === 'done')).toHaveLength(1);
+    expect(w2.some((r) => r.step === 'clear-onboarding-flag' && r.status === 'done')).toBe(true);
+    const hosted = json((await p.run(['party', 'status', 'Treasury', '--json'])).stdout).parties[0];
+    expect(hosted.hosts.map((h: { participant: string; permission: string; onboarding: boolean }) => `${h.participant}:${h.permission}:${h.onboarding}`).sort()).toEqual(['participant1:Submission:false', 'participant2:Submission:false', 'participant3:Submission:false']);
+
+    // Then 2 of 3 hosts must confirm.
     const lock = await p.run(['party', 'decentralize', 'Treasury', '--confirmation-threshold', '2', '--permission', 'confirmation', '--json']);
     expect(lock.exitCode, lock.stderr).toBe(0);
     expect(json(lock.stdout)).toMatchObject({ changed: true, confirmationThreshold: 2, permission: 'Confirmation', consoleRuns: 2 });
@@ -125,10 +148,6 @@ describe('party decentralize (three participants, postgres)', () => {
     const after = json((await p.run(['party', 'status', 'Treasury', '--json'])).stdout).parties[0];
     expect([...after.owners].sort()).toEqual(['participant1', 'participant2']);
     expect(after.hosts).toHaveLength(2);
-    const add = await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3']);
-    expect(add.exitCode).toBe(8);
-    expect(add.stderr).toContain('party replicate');
-    expect(add.stderr).toContain('nothing was changed');
 
     // No private key material: the journal keeps key names and public fingerprints only.
     const journal = readFileSync(join(p.stateDir, 'decentralized', 'Treasury', 'journal.ndjson'), 'utf8');

@@ -47,6 +47,14 @@ const rows = async (rt: Rt, node: string, store: string, filterParty: string, pr
   (await rt.host.rpc(node, 'participant.topology.p2p.list', { store, filterParty, filterParticipant, proposals })) as Row[];
 
 const fingerprint = (f: string): VO => rec('Fingerprint', { unwrap: f, toProtoPrimitive: f });
+/** `signedBy`: Option[Fingerprint] (propose_delta) or Seq[Fingerprint] (propose) → fingerprints; empty: the node chooses. */
+const signedByArg = (v: V | undefined): string[] => {
+  if (v === undefined || v === null) return [];
+  if (is(v, 'opt')) return 'v' in v ? signedByArg(v.v as V) : [];
+  if (is(v, 'seq')) return items(v).flatMap(signedByArg);
+  if (is(v, 'rec') && (v as VO).type === 'Fingerprint') return [String(((v as VO).f as Record<string, V>).unwrap)];
+  return fail(`type mismatch: expected Fingerprint, found ${show(v)}`);
+};
 const rowRec = (r: Row): VO => rec('ListPartyToParticipantResult', {
   context: rec('BaseResult', { storeId: r.synchronizerId, serial: posint(r.serial), signedBy: seq(r.signedBy.map(fingerprint)) }),
   item: rec('PartyToParticipant', {
@@ -85,7 +93,7 @@ export const PARTY_PARTICIPANT: Record<string, Cmd> = {
     const r = (await rt.host.rpc(node, 'participant.topology.p2p.propose', {
       store, party: id, threshold: current[0]?.threshold ?? 1,
       participants: [...perms].map(([participantUid, permission]) => ({ participantUid, permission, onboarding: onboarding.has(participantUid) })),
-      serial: optInt(a.serial) ?? (current[0] ? current[0].serial + 1 : 1), mustFullyAuthorize: bool(a.mustFullyAuthorize, false),
+      serial: optInt(a.serial) ?? (current[0] ? current[0].serial + 1 : 1), mustFullyAuthorize: bool(a.mustFullyAuthorize, false), signedBy: signedByArg(a.signedBy),
     })) as { serial: number; tx: string; hash: string; signedBy: string[] };
     return signedTx(r);
   }, 'stx'),
@@ -95,7 +103,7 @@ export const PARTY_PARTICIPANT: Record<string, Cmd> = {
     const r = (await rt.host.rpc(self(s), 'participant.topology.p2p.propose', {
       store: storeId(a.store), party: partyId(a.party), threshold: int(a.threshold, 1),
       participants: (await hostingList(rt, a.newParticipants)).map((h) => ({ ...h, onboarding: onboarding.has(h.participantUid) })),
-      serial: optInt(a.serial), mustFullyAuthorize: bool(a.mustFullyAuthorize, false),
+      serial: optInt(a.serial), mustFullyAuthorize: bool(a.mustFullyAuthorize, false), signedBy: signedByArg(a.signedBy),
     })) as { serial: number; tx: string; hash: string; signedBy: string[] };
     return signedTx(r);
   }, 'stx'),

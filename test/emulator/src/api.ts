@@ -369,6 +369,8 @@ export const API: Record<string, Record<string, Cmd>> = {
     toString: prop((_rt, s) => `PAR::${String((s as VO).uid)}`, 'string'), filterString: prop((_rt, s) => String((s as VO).uid), 'string'),
     uid: prop((_rt, s) => String((s as VO).uid), 'string'), namespace: prop((_rt, s) => String((s as VO).uid).split('::')[1]!, 'string'),
     identifier: prop((_rt, s) => String((s as VO).uid).split('::')[0]!, 'string'),
+    // Identity.fingerprint = namespace.fingerprint (topology/Identifier.scala:44): the participant's namespace key.
+    fingerprint: prop((_rt, s) => { const f = String((s as VO).uid).split('::')[1]!; return rec('Fingerprint', { unwrap: f, toProtoPrimitive: f }); }, 'rec:Fingerprint'),
   },
   sid: {
     toProtoPrimitive: prop((_rt, s) => String((s as VO).id), 'string'), toString: prop((_rt, s) => String((s as VO).id), 'string'),

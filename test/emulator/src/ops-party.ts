@@ -36,6 +36,7 @@ export const PARTY_OPS: Record<string, (env: Env, node: string, a: A) => unknown
     const r = proposeP2P(env, p, storeOf(env, p, a.store), {
       party: s(a.party), participants: hosting(a.participants), threshold: Number(a.threshold ?? 1),
       serial: a.serial === undefined || a.serial === null ? undefined : Number(a.serial), mustFullyAuthorize: a.mustFullyAuthorize === true,
+      ...(Array.isArray(a.signedBy) && a.signedBy.length > 0 ? { signedBy: a.signedBy.map(String) } : {}),
     });
     return { serial: r.serial, effective: r.effective, ...txView(r.mapping) };
   },

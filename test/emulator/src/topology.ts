@@ -72,6 +72,8 @@ export interface ProposeRequest {
   mustFullyAuthorize?: boolean;
   /** Fingerprints of an external party's keys, on its first mapping only. */
   signingKeys?: string[];
+  /** `signedBy`: the keys to sign with; absent, the node picks every key it holds that the mapping needs. */
+  signedBy?: string[];
 }
 
 export interface ProposeResult { serial: number; effective: boolean; mapping: PartyToParticipant }
@@ -93,7 +95,12 @@ export function proposeP2P(env: Env, p: ParticipantDoc, topo: SynchronizerTopolo
     throw new CantonError('TOPOLOGY_INVALID_TOPOLOGY_MAPPING', 8, 'The topology transaction is invalid: External party cannot be hosted with Submission permission');
   }
   // Its own namespace plus the owner namespaces of a decentralized party it holds keys for (namespaces.ts).
-  const signers = p2pSigners(p, topo, req.party, req.participants.map((h) => h.participantUid));
+  const usable = p2pSigners(p, topo, req.party, req.participants.map((h) => h.participantUid));
+  // Explicit keys must be ones this node holds and the mapping can use (TopologyManager.determineKeysToUse,
+  // TopologyManager.scala:722-745: NoAppropriateSigningKeyInStore otherwise).
+  const unusable = (req.signedBy ?? []).filter((k) => !usable.includes(k));
+  if (unusable.length > 0) throw new CantonError('TOPOLOGY_NO_APPROPRIATE_SIGNING_KEY_IN_STORE', 11, `Could not find an appropriate signing key to issue the topology transaction: ${unusable.join(', ')} cannot sign it on ${p.uid}`);
+  const signers = req.signedBy && req.signedBy.length > 0 ? req.signedBy : usable;
   if (existing && sameMapping(existing, req)) {
     if ((req.serial !== undefined && req.serial !== existing.serial) || signers.every((x) => (existing.signedBy ?? []).includes(x))) {
       throw new CantonError('TOPOLOGY_MAPPING_ALREADY_EXISTS', 10, 'A matching topology mapping authorized with the same keys already exists in this state', { existing: req.party });
