@@ -5,12 +5,13 @@
 // down to 2-of-3 confirmations: a choice it must confirm succeeds with two of its three hosts up and
 // fails, decoded, with one. Then an owner is removed. No key material anywhere.
 import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { filesUnder, makeProject, type CliProject } from '../support/cli.js';
+import { filesUnder, makeProject, resultLine, type CliProject } from '../support/cli.js';
 import { decodeCantonText } from '../../src/canton/errors-decode.js';
 import { decodeDecentral } from '../../src/party/decentral-errors.js';
-import { consoleRun, submitCreate } from '../support/party.js';
+import { consoleOps, consoleRun, proposals, submitCreate } from '../support/party.js';
 
 async function post(port: number, path: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> {
   const r = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -33,6 +34,8 @@ const acsCount = async (port: number, party: string) => {
 const jsonPort = (p: CliProject, name: string): number => (p.state().nodes as Array<{ name: string; ports: { json: number } }>).find((n) => n.name === name)!.ports.json;
 
 const projects: CliProject[] = [];
+const opsLog = join(tmpdir(), `ops-decentral-${process.pid}-${Date.now()}.ndjson`);
+let p: CliProject;
 afterAll(async () => {
   for (const p of projects) await p.cleanup();
 });
@@ -44,7 +47,8 @@ const json = (s: string) => JSON.parse(s) as Record<string, any>;
 
 describe('party decentralize (three participants, postgres)', () => {
   it('creates a 2-of-3 party through kills at every step, shows it, names an owner that is down', async () => {
-    const p = await makeProject({
+    p = await makeProject({
+      env: { CANTON_EMULATOR_CONSOLE_LOG: opsLog },
       config: {
         participants: { participant1: {}, participant2: {}, participant3: {} },
         parties: { Issuer: 'participant1', Depositor: 'participant2', Vault: { decentralized: { owners: ['participant1', 'participant2', 'participant3'], threshold: 2 } } },
@@ -154,4 +158,37 @@ describe('party decentralize (three participants, postgres)', () => {
     expect(journal).toContain('canton-mpc-Treasury-namespace');
     for (const f of filesUnder(p.stateDir).filter((x) => /decentralized/.test(x))) expect(readFileSync(f, 'utf8')).not.toMatch(/PRIVATE KEY|privateKey|"secret"/i);
   }, 300_000);
+
+  it('replicates a decentralized party that never had contracts by Workflow 1: a threshold of its owners signs the party side', async () => {
+    const mk = await p.run(['party', 'decentralize', 'Escrow', '--owners', 'participant1,participant2', '--threshold', '2', '--permission', 'confirmation', '--json']);
+    expect(mk.exitCode, mk.stderr).toBe(0);
+    const escrow = json(mk.stdout).partyId as string;
+    const replicate = ['party', 'replicate', 'Escrow', '--to', 'participant3', '--permission', 'observation'];
+    // Both owners must sign (2 of 2): one that is down is named before anything is proposed.
+    expect((await consoleRun(p, 'participant2.synchronizers.disconnect("da")')).code).toBe(0);
+    const before = proposals(consoleOps(opsLog)).length;
+    const refused = await p.run(replicate);
+    expect(refused.exitCode, refused.stderr).toBe(4);
+    expect(refused.stderr).toMatch(/party Escrow lives in a decentralized namespace: the party side needs 2 of its 2 owners' signatures and only 1 can be given now, because owner participant2 is not connected to synchronizer da/);
+    expect(refused.stderr).toContain('Nothing was proposed');
+    expect(proposals(consoleOps(opsLog)).length).toBe(before);
+    expect((await consoleRun(p, 'participant2.synchronizers.reconnect("da")')).code).toBe(0);
+
+    const dry = resultLine((await p.run([...replicate, '--dry-run', '--json'])).stdout);
+    expect(dry).toMatchObject({ workflow: 1, permission: 'Observation', source: 'participant1' });
+    expect(dry.steps.filter((s: { pending: boolean }) => s.pending).map((s: { id: string }) => s.id)).toEqual(['preflight', 'propose-party-side', 'propose-participant-side', 'await-effective']);
+    // Killed right after both owners signed: the re-run sees their signatures and only the target proposes.
+    const cut = await p.run(replicate, { env: { CANTON_MPC_TEST_KILL_AT: 'propose-party-side' } });
+    expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    const partySide = proposals(consoleOps(opsLog)).slice(before);
+    expect(partySide.map((o) => `${o.node}:${o.ok}`)).toEqual(['participant1:true', 'participant2:true']);
+    const done = await p.run([...replicate, '--json']);
+    expect(done.exitCode, done.stderr).toBe(0);
+    const r = resultLine(done.stdout);
+    expect(r).toMatchObject({ ok: true, workflow: 1, partyId: escrow, alreadyDone: false, consoleRuns: 2 });
+    expect(r.steps.map((s: { id: string; status: string }) => `${s.id}:${s.status}`)).toEqual(['preflight:done', 'vet-packages:skipped', 'propose-party-side:skipped', 'propose-participant-side:done', 'await-effective:done']);
+    expect(proposals(consoleOps(opsLog)).slice(before + 2).map((o) => o.node)).toEqual(['participant3']);
+    const st = json((await p.run(['party', 'status', 'Escrow', '--json'])).stdout).parties[0];
+    expect(st.hosts.map((h: { participant: string; permission: string }) => `${h.participant}:${h.permission}`).sort()).toEqual(['participant1:Confirmation', 'participant2:Confirmation', 'participant3:Observation']);
+  }, 120_000);
 });

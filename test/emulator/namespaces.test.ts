@@ -87,6 +87,24 @@ describe('a party under a decentralized namespace', () => {
     expect(proposeP2P(env, ps[2]!, topo, req).effective).toBe(true);
     expect(topo.partyToParticipant[party]).toMatchObject({ threshold: 2, serial: 1 });
   });
+  it('signedBy restricts a proposal to the keys given: an owner host signing only as a participant adds no owner signature', () => {
+    const { env, topo, ps, party, owners } = setup();
+    const two = ps.slice(0, 2).map((p) => ({ participantUid: p.uid, permission: 'Confirmation' as const, onboarding: false }));
+    for (const p of ps.slice(0, 2)) proposeP2P(env, p, topo, { party, participants: two, threshold: 1 });
+    expect(topo.partyToParticipant[party]).toMatchObject({ serial: 1 });
+    // participant3 joins (it holds an owner key): signing with its participant namespace only, it is one half of the change.
+    const three = [...two, { participantUid: ps[2]!.uid, permission: 'Observation' as const, onboarding: true }];
+    const own = proposeP2P(env, ps[2]!, topo, { party, participants: three, threshold: 1, signedBy: [ps[2]!.namespace] });
+    expect(own.effective).toBe(false);
+    expect(own.mapping.signedBy).toEqual([ps[2]!.namespace]);
+    expect(own.mapping.signedBy).not.toContain(owners[2]);
+    // A key the node does not hold (another owner's) is refused, as Canton's determineKeysToUse does.
+    expect(code(() => proposeP2P(env, ps[2]!, topo, { party, participants: three, threshold: 1, signedBy: [owners[0]!] }))).toBe('TOPOLOGY_NO_APPROPRIATE_SIGNING_KEY_IN_STORE');
+    // Two owners then reach the namespace threshold; with participant3's own signature the change is effective.
+    expect(proposeP2P(env, ps[0]!, topo, { party, participants: three, threshold: 1 }).effective).toBe(false);
+    expect(proposeP2P(env, ps[1]!, topo, { party, participants: three, threshold: 1 }).effective).toBe(true);
+    expect(code(() => proposeP2P(env, ps[1]!, topo, { party, participants: three, threshold: 1, serial: 3 }))).toBe('TOPOLOGY_MAPPING_ALREADY_EXISTS');
+  });
   it('PartyToKey needs the party’s namespace and every new key', () => {
     const { topo, ps, party } = setup();
     const keys = ps.map((p) => generateKey(p, 'proto', ['Protocol']).fingerprint);

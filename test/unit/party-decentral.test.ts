@@ -25,7 +25,7 @@ function obs(o: { keys?: string[]; delegated?: string[]; down?: string[]; dnd?: 
   return {
     owners, dndSignedBy: [], hostingSignedBy: [],
     ...(o.dnd ? { namespace: fp('f'), dnd: { threshold: 2, owners: o.dnd.map((n) => owners[n]!.nsKey!) } } : {}),
-    ...(o.hosting ? { hosting: { threshold: o.hosting.threshold, hosts: o.hosting.hosts.map((n) => ({ uid: uid(n), permission: o.hosting!.permission ?? 'Confirmation' })) } } : {}),
+    ...(o.hosting ? { hosting: { threshold: o.hosting.threshold, hosts: o.hosting.hosts.map((n) => ({ uid: uid(n), permission: o.hosting!.permission ?? 'Confirmation', onboarding: false })) } } : {}),
     ...(o.p2k ? { partyToKey: { threshold: 2, keys: o.p2k.map((n) => owners[n]!.protoKey!) } } : {}),
   };
 }
