@@ -14,7 +14,8 @@
  * added owner of a party that has contracts needs the party's ACS before it hosts it (the runbook: add
  * members of a used party with Workflow 2): the steps up to the namespace run first, then Workflow 2's
  * own plan and journal onboard it (the party side signed by a threshold of the owners), then the
- * hosting is brought to the requested permission in a second run: 2 + 1 + Workflow 2's 4 starts.
+ * hosting is brought to the requested permission in a second run: eight JVM starts in all (preflight,
+ * Workflow 2's read-only preflight, the topology steps, Workflow 2's four, the hosting).
  */
 import type { ConsoleRunResult, ConsoleStep } from '../canton/console.js';
 import type { Journal } from '../plan/journal.js';
