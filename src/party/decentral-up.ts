@@ -35,7 +35,7 @@ export async function convergeDecentral(t: Topology, state: State, runner: Proce
       threshold: d.threshold, confirmationThreshold: d.confirmationThreshold, permission: permissionFromFlag(d.permission)!, partyToKey: d.partyToKey,
     };
     checkRequest(req, t.participants.map((p) => p.name), `parties.${d.name}.decentralized`);
-    const { run, outcomes } = await executeDecentral(decentralIO({ topology: t, state, runner, signal, dir }), req, { signal, ...(state.canton?.startedAt ? { daemonStartedAt: state.canton.startedAt } : {}) });
+    const { run, outcomes } = await executeDecentral(decentralIO({ topology: t, state, runner, signal, dir }, { info }), req, { signal, ...(state.canton?.startedAt ? { daemonStartedAt: state.canton.startedAt } : {}) });
     const changed = outcomes.some((o) => o.status === 'done' && o.id !== 'preflight' && o.id !== 'record');
     info(changed ? `${d.name} is now a decentralized party (${d.threshold} of ${d.owners.join(', ')}): ${run.record().id}` : `${d.name} is already a decentralized party of ${d.owners.join(', ')}`);
     done.push(key(d));
