@@ -149,15 +149,17 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
     const heading = `party replicate ${label}: ${source} → ${target} with ${permission} (Workflow ${workflow}: ${offline ? 'offline party replication' : 'simple party replication'})`;
 
     if (opts.dryRun) {
-      const steps = offline
+      const { steps, partySigners } = offline
         ? await dryRunOffline(io, req, dir, pre)
         : await (async () => {
             const r = new ReplicationRun(req, io, pre);
             const a = await r.assess();
-            return a.alreadyDone ? [] : describePlan(buildReplicatePlan(io.external !== undefined), r);
+            return { steps: a.alreadyDone ? [] : await describePlan(buildReplicatePlan(io.external !== undefined), r), partySigners: a.partySigners };
           })();
-      const lines = [`${heading}\n  because ${decision.reason}`, ...(steps.length === 0 ? ['  nothing to do: the target already hosts the party as asked'] : steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(26)} ${s.title}`))];
-      out.result(lines.join('\n'), { ok: true, dryRun: true, party: label, partyId: resolved.id, source, target, permission, workflow, reason: decision.reason, alreadyDone: steps.length === 0, steps, consoleRuns: io.consoleRuns });
+      // A decentralized party: who signs its side (a threshold of the owners).
+      const signers = partySigners && steps.length > 0 ? [`  party side signed by: ${partySigners.join(', ') || 'nobody more (the owners’ threshold is met)'}`] : [];
+      const lines = [`${heading}\n  because ${decision.reason}`, ...(steps.length === 0 ? ['  nothing to do: the target already hosts the party as asked'] : steps.map((s) => `  ${s.pending ? out.style.yellow('pending') : out.style.green('done   ')}  ${s.id.padEnd(26)} ${s.title}`)), ...signers];
+      out.result(lines.join('\n'), { ok: true, dryRun: true, party: label, partyId: resolved.id, source, target, permission, workflow, reason: decision.reason, alreadyDone: steps.length === 0, steps, ...(partySigners ? { partySigners } : {}), consoleRuns: io.consoleRuns });
       return ExitCode.OK;
     }
 
@@ -196,7 +198,7 @@ async function dryRunOffline(io: OfflineIO, req: ReplicateRequest, dir: string, 
   const noJournal = { path: '', record() {} };
   const r = new OfflineRun(req, { ...io, checkBackup: undefined }, dir, noJournal, mem, () => undefined, pre);
   const a = await r.assess();
-  return a.alreadyDone ? [] : describePlan(buildOfflinePlan(), r);
+  return { steps: a.alreadyDone ? [] : await describePlan(buildOfflinePlan(), r), partySigners: a.partySigners };
 }
 
 /**

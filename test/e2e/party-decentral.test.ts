@@ -175,7 +175,7 @@ describe('party decentralize (three participants, postgres)', () => {
     expect((await consoleRun(p, 'participant2.synchronizers.reconnect("da")')).code).toBe(0);
 
     const dry = resultLine((await p.run([...replicate, '--dry-run', '--json'])).stdout);
-    expect(dry).toMatchObject({ workflow: 1, permission: 'Observation', source: 'participant1' });
+    expect(dry).toMatchObject({ workflow: 1, permission: 'Observation', source: 'participant1', partySigners: ['participant1', 'participant2'] });
     expect(dry.steps.filter((s: { pending: boolean }) => s.pending).map((s: { id: string }) => s.id)).toEqual(['preflight', 'propose-party-side', 'propose-participant-side', 'await-effective']);
     // Killed right after both owners signed: the re-run sees their signatures and only the target proposes.
     const cut = await p.run(replicate, { env: { CANTON_MPC_TEST_KILL_AT: 'propose-party-side' } });
