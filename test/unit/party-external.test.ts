@@ -13,6 +13,7 @@ import { renderExternalReplicateScript } from '../../src/party/external-scripts.
 import { keySigner, signHash, splitCommand, type ExternalSigner } from '../../src/party/external-signer.js';
 import type { Observation } from '../../src/party/types.js';
 import { readPrivateKeyFile, readPublicKeyFile, spkiOf } from '../../src/security/party-keys.js';
+import { expectInOrder } from '../support/order.js';
 
 const sha = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 const be32 = (n: number) => Buffer.from([n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255]);
@@ -158,12 +159,7 @@ describe('the external Workflow 1 script', () => {
   test('the runbook calls, in order: target proposes, hash written, signature waited for, source loads', () => {
     const s = renderExternalReplicateScript({ ...input, steps: ['propose-participant-side', 'propose-party-side', 'await-effective'] }, files);
     const order = ['val proposal = participant1.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((participant1.id, ParticipantPermission.Confirmation)), store = syncId)', 'proposal.hash.hash.getCryptographicEvidence.toByteArray', 'CANTON_MPC_STEP external-hash', '"/run/proposal.refused"', `Signature.fromExternalSigning(format = SignatureFormat.Concat`, `signedBy = Fingerprint.tryFromString("${fp}")`, 'participant2.topology.transactions.load(transactions = Seq(proposal.addSingleSignature(partySignature)), store = syncId)', 'is_known'];
-    let at = -1;
-    for (const o of order) {
-      const i = s.indexOf(o, at + 1);
-      expect(i, o).toBeGreaterThan(at);
-      at = i;
-    }
+    expectInOrder(s, order);
   });
   test('a resumed run whose participant side is done still proposes (idempotent) to get the hash back', () => {
     const s = renderExternalReplicateScript({ ...input, steps: ['propose-party-side', 'await-effective'] }, files);

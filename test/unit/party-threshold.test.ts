@@ -12,6 +12,7 @@ import { OFFLINE_BATCHES, renderOfflineScript } from '../../src/party/scripts-of
 import { partySideSigners } from '../../src/party/threshold-signers.js';
 import type { Observation, PartyView } from '../../src/party/types.js';
 import { checkScalaSyntax } from '../support/scala-check/index.js';
+import { expectInOrder } from '../support/order.js';
 
 const key = (c: string) => `1220${c.repeat(64)}`;
 const uid = (n: string) => `${n}::${key(n.slice(-1))}`;
@@ -118,12 +119,7 @@ describe('the scripts', () => {
   it('Workflow 2: step 3 by the target with its participant key, step 6 by the signers after the disconnect', () => {
     const d = (node: string, extra = '') => `${node}.topology.party_to_participant_mappings.propose_delta(party = party, adds = Seq((participant4.id, ParticipantPermission.Confirmation)), store = syncId, requiresPartyToBeOnboarded = true${extra})`;
     const order = [d('participant4', ', signedBy = Some(participant4.id.fingerprint)'), 'participant4.synchronizers.disconnect_all()', d('participant1'), d('participant2'), 'export_party_acs'];
-    let at = -1;
-    for (const o of order) {
-      const i = w2.indexOf(o, at + 1);
-      expect(i, o).toBeGreaterThan(at);
-      at = i;
-    }
+    expectInOrder(w2, order);
   });
   it('the observation reports which participant holds which owner key, fingerprints only', () => {
     expect(observe).toContain('participant2.keys.secret.list().map(k => k.publicKey.fingerprint.toProtoPrimitive).filter(f => ownerNs0.contains(f))');
