@@ -4,12 +4,13 @@ import { PARTY_NAME_RE } from '../config/validate.js';
 import type { Topology } from '../config/types.js';
 import { ExitCode, UserError } from '../errors.js';
 import { acquireProjectLock } from '../state/lock.js';
-import { readState } from '../state/state.js';
 import { checkRequest, type DecentralRequest } from '../party/decentral-decide.js';
 import { decentralIO, describeDecentral, executeDecentral } from '../party/decentral-execute.js';
 import { currentDecentralRecord, decentralDir, type DecentralRecord } from '../party/decentral-registry.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
 import { killHook } from './party-replicate.js';
+import { recoverInterruptedImport } from '../party/restore.js';
+import { replicationDir } from '../party/runs.js';
 
 export interface PartyDecentralizeOptions {
   owners?: string;
@@ -79,16 +80,17 @@ export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, n
   const dir = decentralDir(topology, name);
   const rec = await currentDecentralRecord(topology, state, dir);
   const req = decentralRequest(name, opts, topology, rec);
-  const env = { topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates, processEnv: ctx.env };
+  let env = { topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates, processEnv: ctx.env };
   // An owner added to a party with contracts is onboarded by Workflow 2 inside this run; its steps show up as "W2 [i/n]".
   let offlineRuns = 0;
   const kill = killHook(ctx.env);
-  const io = decentralIO(env, {
-    info: (l) => out.info(l),
-    onStep: (s) => out.info(`${out.style.dim(`W2 [${s.index + 1}/${s.total}]`)} ${s.title}`),
+  const hooks = {
+    info: (l: string) => out.info(l),
+    onStep: (s: { index: number; total: number; title: string }) => out.info(`${out.style.dim(`W2 [${s.index + 1}/${s.total}]`)} ${s.title}`),
     onConsoleRun: () => void offlineRuns++,
     ...(kill ? { afterJournalOffline: kill } : {}),
-  });
+  };
+  const io = decentralIO(env, hooks);
   const heading = `party decentralize ${name}: owners ${req.owners.join(', ')}, namespace threshold ${req.threshold} of ${req.owners.length}, ${req.permission} hosts with confirmation threshold ${req.confirmationThreshold}${req.partyToKey ? ', PartyToKey' : ''}`;
 
   if (opts.dryRun) {
@@ -101,8 +103,13 @@ export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, n
     return ExitCode.OK;
   }
 
-  const release = acquireProjectLock(topology.stateDir, 'party decentralize');
+  let release = acquireProjectLock(topology.stateDir, 'party decentralize');
   try {
+    // An added owner whose Workflow 2 import was cut short (the daemon died in it): restore its backup first.
+    for (const target of req.owners.filter((o) => !req.previousOwners.includes(o))) {
+      const fresh = await recoverInterruptedImport(ctx, topology, env.state, target, replicationDir(topology, name, target), { unlock: () => release(), relock: () => (release = acquireProjectLock(topology.stateDir, 'party decentralize')) });
+      if (fresh !== env.state) Object.assign(io, decentralIO((env = { ...env, state: fresh }), hooks));
+    }
     const started = Date.now();
     const { run, outcomes } = await executeDecentral(io, req, {
       signal: ctx.signal,

@@ -3,19 +3,17 @@ import { loadRunningProject } from '../state/running-project.js';
 import { didYouMean } from '../config/suggest.js';
 import type { Topology } from '../config/types.js';
 import { ExitCode, UserError } from '../errors.js';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describePlan } from '../plan/runner.js';
-import { openJournal, readJournal } from '../plan/journal.js';
+import { readJournal } from '../plan/journal.js';
 import { decideWorkflow } from '../party/decide.js';
 import { buildOfflinePlan, importInterrupted, offlineMemory, OfflineRun, type OfflineIO } from '../party/offline.js';
 import type { ReplicateRequest } from '../party/assess.js';
 import type { History, Observation } from '../party/types.js';
 import { executeOffline, executeReplication } from '../party/execute.js';
 import { acquireProjectLock } from '../state/lock.js';
-import { readState } from '../state/state.js';
 import { createOfflineIO, resolveParty } from '../party/io.js';
-import { restoreTargetBackup } from '../party/restore.js';
+import { recoverInterruptedImport } from '../party/restore.js';
 import { buildReplicatePlan, ReplicationRun } from '../party/replicate.js';
 import { replicationDir } from '../party/runs.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
@@ -121,10 +119,7 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
   let release = opts.dryRun ? () => undefined : acquireProjectLock(topology.stateDir, 'party replicate');
   try {
     if (importInterrupted(mem) && !opts.dryRun) {
-      if (!mem.backup) throw new UserError('an ACS import was interrupted, but no backup of the target is journaled', { hint: `Inspect ${dir}; canton-mpc will not import again on top of a partial import.`, exitCode: ExitCode.REFUSED, kind: 'no_backup' });
-      out.info(`an ACS import on ${target} was interrupted: restoring ${mem.backup.database} from the step-9 backup ${mem.backup.path} before importing again`);
-      await restoreTargetBackup(ctx, topology, state, target, dir, mem.backup, { unlock: () => release(), relock: () => (release = acquireProjectLock(topology.stateDir, 'party replicate')) });
-      state = await readState(topology.stateDir);
+      state = await recoverInterruptedImport(ctx, topology, state, target, dir, { unlock: () => release(), relock: () => (release = acquireProjectLock(topology.stateDir, 'party replicate')) });
       mem = offlineMemory(await readJournal(journalPath));
     }
     const io = createOfflineIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates }, target, ctx.env);

@@ -3,7 +3,6 @@ import type { CommandContext } from '../context.js';
 import { loadRunningProject } from '../state/running-project.js';
 import { didYouMean } from '../config/suggest.js';
 import { ExitCode, UserError } from '../errors.js';
-import { readState } from '../state/state.js';
 import { createPartyIO, resolveParty } from '../party/io.js';
 import { partyRuns, REPLICATION_DIR } from '../party/runs.js';
 import { decentralParties } from '../party/decentral-registry.js';

@@ -14,7 +14,8 @@ import { buildDecentralPlan, DecentralRun, type DecentralIO, type Onboarding } f
 import { createOfflineIO, createPartyIO, type PartyEnv } from './io.js';
 import type { ReplicateRequest } from './assess.js';
 import { executeOffline } from './execute.js';
-import { offlineMemory, OfflineRun } from './offline.js';
+import { importInterrupted, offlineMemory, OfflineRun } from './offline.js';
+import { ExitCode, UserError } from '../errors.js';
 import { replicationDir } from './runs.js';
 import { readJournal } from '../plan/journal.js';
 
@@ -57,15 +58,29 @@ function onboardingIO(env: PartyEnv, hooks: OnboardingHooks): Onboarding {
     io.observe = (...a) => (hooks.onConsoleRun?.(), observe(...a));
     return { io, dir };
   };
+  /** Workflow 2's memory of this target; an import that was cut short is never retried from here. */
+  const memory = async (req: ReplicateRequest, dir: string) => {
+    const mem = offlineMemory(await readJournal(join(dir, 'journal.ndjson')));
+    if (importInterrupted(mem)) {
+      // `party replicate` restores the target from its step-9 backup before importing again (restore.ts); that
+      // stops and restarts the daemon, which this plan does not do in the middle of a topology change.
+      throw new UserError(`an ACS import of ${req.partyName} on ${req.target} was interrupted (journal in ${dir}); canton-mpc never imports again on top of a partial import`, {
+        exitCode: ExitCode.REFUSED, kind: 'import_interrupted',
+        hint: `Run \`canton-mpc party replicate ${req.partyName} --to ${req.target} --permission ${req.permission.toLowerCase()}\` first: it restores ${req.target} from the backup and completes Workflow 2. Then run this command again; it finishes the rest.`,
+      });
+    }
+    return mem;
+  };
   return {
     history: (partyId, hosts) => createPartyIO({ processEnv, ...env }).history(partyId, hosts),
     async check(req) {
       const { io, dir } = offlineIO(req);
-      const mem = offlineMemory(await readJournal(join(dir, 'journal.ndjson')));
+      const mem = await memory(req, dir);
       await new OfflineRun(req, io, dir, { path: '', record() {} }, mem, () => undefined).assess();
     },
     async run(req) {
       const { io, dir } = offlineIO(req);
+      await memory(req, dir);
       hooks.info?.(`${req.target} gets the ACS of ${req.partyName}: Workflow 2 from ${req.source} (journal in ${dir})`);
       await executeOffline(io, req, dir, { signal: env.signal, info: hooks.info ?? (() => undefined), ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.afterJournalOffline ? { afterJournalOffline: hooks.afterJournalOffline } : {}) });
     },

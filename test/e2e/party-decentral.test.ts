@@ -4,7 +4,7 @@
 // owners plus it sign the namespace; Workflow 2 brings it the ACS, killed once mid-way), and it is locked
 // down to 2-of-3 confirmations: a choice it must confirm succeeds with two of its three hosts up and
 // fails, decoded, with one. Then an owner is removed. No key material anywhere.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -35,6 +35,7 @@ const jsonPort = (p: CliProject, name: string): number => (p.state().nodes as Ar
 
 const projects: CliProject[] = [];
 const opsLog = join(tmpdir(), `ops-decentral-${process.pid}-${Date.now()}.ndjson`);
+const killMarker = join(tmpdir(), `kill-import-decentral-${process.pid}-${Date.now()}.marker`);
 let p: CliProject;
 afterAll(async () => {
   for (const p of projects) await p.cleanup();
@@ -48,7 +49,7 @@ const json = (s: string) => JSON.parse(s) as Record<string, any>;
 describe('party decentralize (three participants, postgres)', () => {
   it('creates a 2-of-3 party through kills at every step, shows it, names an owner that is down', async () => {
     p = await makeProject({
-      env: { CANTON_EMULATOR_CONSOLE_LOG: opsLog },
+      env: { CANTON_EMULATOR_CONSOLE_LOG: opsLog, CANTON_EMULATOR_KILL_DURING_IMPORT: killMarker },
       config: {
         participants: { participant1: {}, participant2: {}, participant3: {} },
         parties: { Issuer: 'participant1', Depositor: 'participant2', Vault: { decentralized: { owners: ['participant1', 'participant2', 'participant3'], threshold: 2 } } },
@@ -104,15 +105,22 @@ describe('party decentralize (three participants, postgres)', () => {
     const plan3 = json((await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3', '--dry-run', '--json'])).stdout);
     expect(plan3).toMatchObject({ onboard: ['participant3'], consoleRunsToApply: 6 });
     expect(plan3.steps.filter((s: { pending: boolean }) => s.pending).map((s: { id: string }) => s.id)).toEqual(['namespace-keys', 'delegations', 'namespace', 'onboard', 'hosting', 'record']);
-    // Killed in the middle of Workflow 2, right after the import: the re-run resumes it from its journal.
+    // The daemon dies in the middle of the import: the next run restores participant3 from the step-9
+    // backup first (never importing on top of a partial import), and this time the CLI is killed right
+    // after the import; the run after that resumes Workflow 2 from its journal and finishes the change.
+    const crashed = await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3']);
+    expect(crashed.exitCode, crashed.stderr).not.toBe(0);
+    expect(existsSync(killMarker)).toBe(true);
     const cut = await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3'], { env: { CANTON_MPC_TEST_KILL_AT: 'import-acs' } });
     expect(cut.signal, cut.stderr).toBe('SIGKILL');
+    expect(cut.stderr).toMatch(/an ACS import on participant3 was interrupted: restoring canton_participant3 from the step-9 backup/);
     const grow = await p.run(['party', 'decentralize', 'Treasury', '--add', 'participant3', '--json']);
     expect(grow.exitCode, grow.stderr).toBe(0);
     expect(json(grow.stdout)).toMatchObject({ changed: true, onboarded: ['participant3'], owners: ['participant1', 'participant2', 'participant3'], threshold: 2, permission: 'Submission', partyId: d.partyId, namespace: d.namespace });
     expect(await acsCount(jsonPort(p, 'participant3'), d.partyId)).toBe(1);
     const w2 = readFileSync(join(p.stateDir, 'replication', 'Treasury-to-participant3', 'journal.ndjson'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { step: string; status: string });
-    expect(w2.filter((r) => r.step === 'import-acs' && r.status === 'done')).toHaveLength(1);
+    expect(w2.filter((r) => r.step === 'import-acs').map((r) => r.status)).toEqual(['started', 'failed', 'started', 'done', 'skipped']);
+    expect(consoleOps(opsLog).filter((o) => o.op === 'participant.parties.import_acs' && o.ok)).toHaveLength(1);
     expect(w2.some((r) => r.step === 'clear-onboarding-flag' && r.status === 'done')).toBe(true);
     const hosted = json((await p.run(['party', 'status', 'Treasury', '--json'])).stdout).parties[0];
     expect(hosted.hosts.map((h: { participant: string; permission: string; onboarding: boolean }) => `${h.participant}:${h.permission}:${h.onboarding}`).sort()).toEqual(['participant1:Submission:false', 'participant2:Submission:false', 'participant3:Submission:false']);
