@@ -54,8 +54,9 @@ async function runUp(ctx: CommandContext, opts: UpOptions, sink: EventSink): Pro
   const load = (storageOverride: UpOptions['storage']) => loadProject({ cache: true, cwd: ctx.cwd, configPath: ctx.configPath, env: ctx.env, storageOverride });
   let { topology, file } = await load(opts.storage);
   const stored = await readState(topology.stateDir, (m) => out.warn(m));
-  // Without --storage, a running topology brought up with `--storage X` stays on X.
-  if (!opts.storage && stored?.storageOverride && isOurProcess(stored.canton)) {
+  // Without --storage, a topology brought up with `--storage X` stays on X while it runs, and when it
+  // crashed (state.json still has its daemon: only `down` removes it), so a restart finds its databases.
+  if (!opts.storage && stored?.storageOverride && stored.canton) {
     opts = { ...opts, storage: stored.storageOverride };
     ({ topology, file } = await load(opts.storage));
   }
