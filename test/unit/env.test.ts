@@ -23,6 +23,19 @@ function state(): State {
   };
 }
 
+/** The party variables of state() with the decentralized party Treasury and the external party vault-owner. */
+const partyVars = (vaultHost: string) => ({
+  CANTON_MPC_PARTY_ISSUER: ISSUER,
+  CANTON_MPC_PARTY_ISSUER_PARTICIPANT: 'participant1',
+  CANTON_MPC_PARTY_TREASURY: 'Treasury::1220dddd',
+  CANTON_MPC_PARTY_TREASURY_OWNERS: 'participant1,participant2',
+  CANTON_MPC_PARTY_TREASURY_THRESHOLD: '2',
+  CANTON_MPC_PARTY_TREASURY_CONFIRMATION_THRESHOLD: '1',
+  CANTON_MPC_PARTY_VAULT_OWNER: 'vault-owner::1220eeee',
+  CANTON_MPC_PARTY_VAULT_OWNER_PARTICIPANT: vaultHost,
+  CANTON_MPC_PARTY_VAULT_OWNER_FINGERPRINT: '1220eeee',
+});
+
 describe('environmentFor', () => {
   it('endpoints per node (0.0.0.0 connects to loopback), parties, users, signer, CA; tokens only when given, marked secret', () => {
     const vars = environmentFor({ state: state(), stateDir: '/p/.canton-mpc', synchronizer: 'da', signer: { running: true, state: 'running', pid: 42, restarts: 1 }, caFile: '/p/ca.crt', tokens: { 'issuer-user': 'tok-123456' } });
@@ -54,15 +67,7 @@ describe('environmentFor', () => {
   it('decentralized parties: id, owners, thresholds; external parties: id, hosting participant, fingerprint', () => {
     const vars = Object.fromEntries(environmentFor({ state: state(), stateDir: '/p', decentralized: [treasury], external: [vault, { ...vault, name: 'nofp', id: 'nofp::1220ff', fingerprint: undefined }] }).map((v) => [v.key, v]));
     expect(Object.fromEntries(Object.entries(vars).filter(([k]) => k.startsWith('CANTON_MPC_PARTY_')).map(([k, v]) => [k, v.value]))).toEqual({
-      CANTON_MPC_PARTY_ISSUER: ISSUER,
-      CANTON_MPC_PARTY_ISSUER_PARTICIPANT: 'participant1',
-      CANTON_MPC_PARTY_TREASURY: 'Treasury::1220dddd',
-      CANTON_MPC_PARTY_TREASURY_OWNERS: 'participant1,participant2',
-      CANTON_MPC_PARTY_TREASURY_THRESHOLD: '2',
-      CANTON_MPC_PARTY_TREASURY_CONFIRMATION_THRESHOLD: '1',
-      CANTON_MPC_PARTY_VAULT_OWNER: 'vault-owner::1220eeee',
-      CANTON_MPC_PARTY_VAULT_OWNER_PARTICIPANT: 'participant1',
-      CANTON_MPC_PARTY_VAULT_OWNER_FINGERPRINT: '1220eeee',
+      ...partyVars('participant1'),
       CANTON_MPC_PARTY_NOFP: 'nofp::1220ff',
       CANTON_MPC_PARTY_NOFP_PARTICIPANT: 'participant1',
     });
@@ -215,17 +220,7 @@ describe('canton-mpc env: decentralized and external parties from their records'
     const { c, out } = ctx();
     expect(await envCommand(c, { format: 'json' }, deps)).toBe(0);
     const vars = JSON.parse(out()) as Record<string, string>;
-    expect(Object.fromEntries(Object.entries(vars).filter(([k]) => k.startsWith('CANTON_MPC_PARTY_')))).toEqual({
-      CANTON_MPC_PARTY_ISSUER: ISSUER,
-      CANTON_MPC_PARTY_ISSUER_PARTICIPANT: 'participant1',
-      CANTON_MPC_PARTY_TREASURY: 'Treasury::1220dddd',
-      CANTON_MPC_PARTY_TREASURY_OWNERS: 'participant1,participant2',
-      CANTON_MPC_PARTY_TREASURY_THRESHOLD: '2',
-      CANTON_MPC_PARTY_TREASURY_CONFIRMATION_THRESHOLD: '1',
-      CANTON_MPC_PARTY_VAULT_OWNER: 'vault-owner::1220eeee',
-      CANTON_MPC_PARTY_VAULT_OWNER_PARTICIPANT: 'participant2',
-      CANTON_MPC_PARTY_VAULT_OWNER_FINGERPRINT: '1220eeee',
-    });
+    expect(Object.fromEntries(Object.entries(vars).filter(([k]) => k.startsWith('CANTON_MPC_PARTY_')))).toEqual(partyVars('participant2'));
     expect(out()).not.toContain('/very/secret/path');
   });
   it('a config party and a recorded party of one name, or an unreadable record: a clear error, nothing printed', async () => {
