@@ -85,6 +85,10 @@ describe('users create / list', () => {
     // A reader slower than the CLI (the pipe holds 64 KB): the CLI waits for stdout before it exits.
     const slow = await execa('sh', ['-c', `node "$0" users list --participant participant1 --json | (sleep 1; cat)`, CLI], { cwd: p.dir, env: withEmulatorEnv(p.env), extendEnv: false });
     expect(slow.stdout).toBe(r.stdout);
+    // A reader that leaves early (`| head`): the rest is dropped, no EPIPE crash, the command's own exit code.
+    const head = await execa('bash', ['-c', `node "$0" users list --participant participant1 --json | head -c 10 >/dev/null; echo "exit \${PIPESTATUS[0]}"`, CLI], { cwd: p.dir, env: withEmulatorEnv(p.env), extendEnv: false });
+    expect(head.stdout).toBe('exit 0');
+    expect(head.stderr).toBe('');
   });
 
   it('an unknown party is a clear error', async () => {
