@@ -1,3 +1,4 @@
+import { ExitCode, UserError } from '../errors.js';
 import type { State } from '../state/state.js';
 
 /**
@@ -24,6 +25,31 @@ export interface EnvInputs {
   metricsUrl?: string;
   /** Participant name → its JSON API base URL (https when its Ledger API has TLS); else plain http. */
   jsonApiUrls?: Record<string, string>;
+  /** Decentralized parties (`.canton-mpc/decentralized/<name>/party.json`): not in state.json. */
+  decentralized?: EnvDecentralParty[];
+  /** External parties (`.canton-mpc/parties/external/<name>/party.json`): not in state.json. */
+  external?: EnvExternalParty[];
+}
+
+export interface EnvDecentralParty {
+  name: string;
+  id: string;
+  /** Participant names. */
+  owners: string[];
+  threshold: number;
+  confirmationThreshold: number;
+  /** The record it was read from (named when its variables collide with another's). */
+  file: string;
+}
+
+export interface EnvExternalParty {
+  name: string;
+  id: string;
+  /** The hosting participant. */
+  participant: string;
+  /** The public key's fingerprint (the party's namespace). */
+  fingerprint?: string;
+  file: string;
 }
 
 /** `participant1` → `PARTICIPANT1`, `issuer-user` → `ISSUER_USER`: names usable as variable names. */
@@ -35,11 +61,35 @@ function connectHost(address: string): string {
   return address === '0.0.0.0' ? '127.0.0.1' : address;
 }
 
+/** What sets a variable: named in the error when two would set the same one. */
+interface Source {
+  what: string;
+  file: string;
+}
+
+/**
+ * Throws when two sources would set the same variable (a config party and a decentralized or external
+ * party of one name; `a-b` and `a_b`): in every format one would silently overwrite the other.
+ */
 export function environmentFor(i: EnvInputs): EnvVar[] {
   const out: EnvVar[] = [];
-  const add = (key: string, value: string | number | undefined, secret = false) => {
-    if (value !== undefined && value !== '') out.push({ key, value: String(value), ...(secret ? { secret } : {}) });
+  const setBy = new Map<string, Source>();
+  const stateFile = `${i.stateDir}/state.json`;
+  const from = (src: Source) => (key: string, value: string | number | undefined, secret = false) => {
+    if (value === undefined || value === '') return;
+    const earlier = setBy.get(key);
+    if (earlier) {
+      throw new UserError(`${key} would be set twice: by ${earlier.what} (${earlier.file}) and by ${src.what} (${src.file})`, {
+        where: src.file,
+        hint: 'Rename one of them (variable names are upper-cased, other characters become _), or move a stale record aside.',
+        exitCode: ExitCode.CONFIG,
+        kind: 'env_collision',
+      });
+    }
+    setBy.set(key, src);
+    out.push({ key, value: String(value), ...(secret ? { secret } : {}) });
   };
+  const add = from({ what: 'the topology', file: stateFile });
   const s = i.state;
   add('CANTON_MPC_STATE_DIR', i.stateDir);
   add('CANTON_MPC_SYNCHRONIZER', i.synchronizer);
@@ -47,20 +97,38 @@ export function environmentFor(i: EnvInputs): EnvVar[] {
   const participants = s.nodes.filter((n) => n.kind === 'participant');
   add('CANTON_MPC_PARTICIPANTS', participants.map((n) => n.name).join(','));
   for (const n of s.nodes) {
+    const addN = from({ what: `node ${n.name}`, file: stateFile });
     const host = connectHost(n.address);
     const N = `CANTON_MPC_${envName(n.name)}`;
-    if (n.ports.ledger) add(`${N}_LEDGER_API`, `${host}:${n.ports.ledger}`);
-    if (n.ports.json) add(`${N}_JSON_API`, i.jsonApiUrls?.[n.name] ?? `http://${host}:${n.ports.json}`);
-    if (n.ports.public) add(`${N}_PUBLIC_API`, `${host}:${n.ports.public}`);
-    if (n.ports.admin) add(`${N}_ADMIN_API`, `${host}:${n.ports.admin}`);
+    if (n.ports.ledger) addN(`${N}_LEDGER_API`, `${host}:${n.ports.ledger}`);
+    if (n.ports.json) addN(`${N}_JSON_API`, i.jsonApiUrls?.[n.name] ?? `http://${host}:${n.ports.json}`);
+    if (n.ports.public) addN(`${N}_PUBLIC_API`, `${host}:${n.ports.public}`);
+    if (n.ports.admin) addN(`${N}_ADMIN_API`, `${host}:${n.ports.admin}`);
   }
   for (const [name, p] of Object.entries(s.parties)) {
-    add(`CANTON_MPC_PARTY_${envName(name)}`, p.id);
-    add(`CANTON_MPC_PARTY_${envName(name)}_PARTICIPANT`, p.participant);
+    const addP = from({ what: `party ${name} of the config`, file: stateFile });
+    addP(`CANTON_MPC_PARTY_${envName(name)}`, p.id);
+    addP(`CANTON_MPC_PARTY_${envName(name)}_PARTICIPANT`, p.participant);
+  }
+  for (const d of i.decentralized ?? []) {
+    const addP = from({ what: `decentralized party ${d.name}`, file: d.file });
+    const P = `CANTON_MPC_PARTY_${envName(d.name)}`;
+    addP(P, d.id);
+    addP(`${P}_OWNERS`, d.owners.join(','));
+    addP(`${P}_THRESHOLD`, d.threshold);
+    addP(`${P}_CONFIRMATION_THRESHOLD`, d.confirmationThreshold);
+  }
+  for (const e of i.external ?? []) {
+    const addP = from({ what: `external party ${e.name}`, file: e.file });
+    const P = `CANTON_MPC_PARTY_${envName(e.name)}`;
+    addP(P, e.id);
+    addP(`${P}_PARTICIPANT`, e.participant);
+    addP(`${P}_FINGERPRINT`, e.fingerprint);
   }
   for (const u of s.users) {
-    add(`CANTON_MPC_USER_${envName(u.id)}`, u.id);
-    add(`CANTON_MPC_USER_${envName(u.id)}_PARTICIPANT`, u.participant);
+    const addU = from({ what: `user ${u.id}`, file: stateFile });
+    addU(`CANTON_MPC_USER_${envName(u.id)}`, u.id);
+    addU(`CANTON_MPC_USER_${envName(u.id)}_PARTICIPANT`, u.participant);
   }
   if (i.signer) {
     add('CANTON_MPC_SIGNER_STATUS', i.signer.running ? (i.signer.state ?? 'running') : 'stopped');
@@ -69,7 +137,7 @@ export function environmentFor(i: EnvInputs): EnvVar[] {
   }
   add('CANTON_MPC_CA_FILE', i.caFile);
   add('CANTON_MPC_METRICS_URL', i.metricsUrl);
-  for (const [user, token] of Object.entries(i.tokens ?? {})) add(`CANTON_MPC_TOKEN_${envName(user)}`, token, true);
+  for (const [user, token] of Object.entries(i.tokens ?? {})) from({ what: `the token of user ${user}`, file: stateFile })(`CANTON_MPC_TOKEN_${envName(user)}`, token, true);
   return out;
 }
 

@@ -9,6 +9,7 @@ import { isOurProcess } from '../state/pids.js';
 import { readSupervisorStatus } from '../signer/launch.js';
 import { metricsUrl } from '../ci/metrics.js';
 import { jsonApiUrl } from '../config/endpoints.js';
+import { decentralEnvParties, externalEnvParties } from '../ci/env-parties.js';
 import { environmentFor, formatDotenv, formatJson, formatShell, githubFileLines, githubMasks, type EnvVar } from '../ci/env.js';
 
 export const ENV_FORMATS = ['dotenv', 'json', 'github', 'shell'] as const;
@@ -61,6 +62,8 @@ export async function run(ctx: CommandContext, opts: { format?: string; withToke
     tokens: opts.withTokens ? await deps.tokens(topology, state, ctx.env) : undefined,
     metricsUrl: metricsUrl(topology),
     jsonApiUrls: Object.fromEntries(topology.participants.map((p) => [p.name, jsonApiUrl(p)])),
+    decentralized: await decentralEnvParties(topology, state),
+    external: await externalEnvParties(topology.stateDir),
   });
   if (format === 'github') return github(ctx, vars, deps);
   const text = format === 'shell' ? formatShell(vars) : format === 'dotenv' ? formatDotenv(vars) : JSON.stringify(formatJson(vars), null, 2);

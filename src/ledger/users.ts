@@ -42,13 +42,17 @@ export interface UserOnParticipant {
   want: DesiredUser;
 }
 
-/** `fn` over `items` with at most `limit` running at once; results in input order; the first error after all settled. */
-export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+/**
+ * `fn` over `items` with at most `limit` running at once; results in input order; the first error after
+ * all settled. `failFast`: after an error no further item starts (a read that would fail the same way
+ * for each of a thousand items should not be retried a thousand times); those running still settle.
+ */
+export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>, opts: { failFast?: boolean } = {}): Promise<R[]> {
   const out = new Array<R>(items.length);
   const errors: unknown[] = [];
   let next = 0;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !(opts.failFast && errors.length > 0)) {
       const i = next++;
       try {
         out[i] = await fn(items[i]!, i);
@@ -57,7 +61,8 @@ export async function mapBounded<T, R>(items: T[], limit: number, fn: (item: T, 
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  // At least one worker: a limit below 1 must not return with the items never run.
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
   if (errors.length) throw errors[0];
   return out;
 }

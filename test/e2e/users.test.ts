@@ -1,7 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runningProject, type CliProject } from '../support/cli.js';
+import { execa } from 'execa';
+import { CLI, runningProject, withEmulatorEnv, type CliProject } from '../support/cli.js';
 
 let p: CliProject;
 beforeAll(async () => {
@@ -65,6 +66,29 @@ describe('users create / list', () => {
     const users = JSON.parse(r.stdout).users as Array<{ participant: string; id: string; rights: string[] }>;
     expect(users.find((u) => u.id === 'issuer-user')).toMatchObject({ participant: 'participant1', rights: expect.arrayContaining([expect.stringMatching(/^CanActAs Issuer::/)]) });
     expect(users.find((u) => u.id === 'bob')?.participant).toBe('participant2');
+  });
+
+  // Rights requests are bounded per participant (users-list.ts); the result is ~120 KB, more than a pipe holds.
+  it('list of 300 users: the whole document, also through a slow pipe, in the listing order, no warning', async () => {
+    const ids = Array.from({ length: 300 }, (_, i) => `many-${String(i).padStart(3, '0')}`);
+    writeFileSync(join(p.dir, 'many.yaml'), `users:\n${ids.map((id) => `  - { participant: participant1, user: ${id}, party: Issuer }`).join('\n')}\n`);
+    const created = await p.run(['users', 'create', '--from-file', 'many.yaml']);
+    expect(created.exitCode, created.stderr).toBe(0);
+    expect(created.stderr).toBe('');
+    const r = await p.run(['users', 'list', '--participant', 'participant1', '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout.length).toBeGreaterThan(100_000);
+    const users = JSON.parse(r.stdout).users as Array<{ id: string; rights: string[] }>;
+    expect(users.map((u) => u.id).filter((id) => id.startsWith('many-'))).toEqual(ids);
+    expect(users.find((u) => u.id === 'many-299')?.rights).toHaveLength(2);
+    expect(r.stderr).toBe('');
+    // A reader slower than the CLI (the pipe holds 64 KB): the CLI waits for stdout before it exits.
+    const slow = await execa('sh', ['-c', `node "$0" users list --participant participant1 --json | (sleep 1; cat)`, CLI], { cwd: p.dir, env: withEmulatorEnv(p.env), extendEnv: false });
+    expect(slow.stdout).toBe(r.stdout);
+    // A reader that leaves early (`| head`): the rest is dropped, no EPIPE crash, the command's own exit code.
+    const head = await execa('bash', ['-c', `node "$0" users list --participant participant1 --json | head -c 10 >/dev/null; echo "exit \${PIPESTATUS[0]}"`, CLI], { cwd: p.dir, env: withEmulatorEnv(p.env), extendEnv: false });
+    expect(head.stdout).toBe('exit 0');
+    expect(head.stderr).toBe('');
   });
 
   it('an unknown party is a clear error', async () => {

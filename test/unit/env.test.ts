@@ -23,6 +23,19 @@ function state(): State {
   };
 }
 
+/** The party variables of state() with the decentralized party Treasury and the external party vault-owner. */
+const partyVars = (vaultHost: string) => ({
+  CANTON_MPC_PARTY_ISSUER: ISSUER,
+  CANTON_MPC_PARTY_ISSUER_PARTICIPANT: 'participant1',
+  CANTON_MPC_PARTY_TREASURY: 'Treasury::1220dddd',
+  CANTON_MPC_PARTY_TREASURY_OWNERS: 'participant1,participant2',
+  CANTON_MPC_PARTY_TREASURY_THRESHOLD: '2',
+  CANTON_MPC_PARTY_TREASURY_CONFIRMATION_THRESHOLD: '1',
+  CANTON_MPC_PARTY_VAULT_OWNER: 'vault-owner::1220eeee',
+  CANTON_MPC_PARTY_VAULT_OWNER_PARTICIPANT: vaultHost,
+  CANTON_MPC_PARTY_VAULT_OWNER_FINGERPRINT: '1220eeee',
+});
+
 describe('environmentFor', () => {
   it('endpoints per node (0.0.0.0 connects to loopback), parties, users, signer, CA; tokens only when given, marked secret', () => {
     const vars = environmentFor({ state: state(), stateDir: '/p/.canton-mpc', synchronizer: 'da', signer: { running: true, state: 'running', pid: 42, restarts: 1 }, caFile: '/p/ca.crt', tokens: { 'issuer-user': 'tok-123456' } });
@@ -48,6 +61,33 @@ describe('environmentFor', () => {
     });
     expect(vars.filter((v) => v.secret).map((v) => v.key)).toEqual(['CANTON_MPC_TOKEN_ISSUER_USER']);
     expect(environmentFor({ state: state(), stateDir: '/p' }).some((v) => v.key.includes('TOKEN'))).toBe(false);
+  });
+  const treasury = { name: 'Treasury', id: 'Treasury::1220dddd', owners: ['participant1', 'participant2'], threshold: 2, confirmationThreshold: 1, file: '/p/.canton-mpc/decentralized/Treasury/party.json' };
+  const vault = { name: 'vault-owner', id: 'vault-owner::1220eeee', participant: 'participant1', fingerprint: '1220eeee', file: '/p/.canton-mpc/parties/external/vault-owner/party.json' };
+  it('decentralized parties: id, owners, thresholds; external parties: id, hosting participant, fingerprint', () => {
+    const vars = Object.fromEntries(environmentFor({ state: state(), stateDir: '/p', decentralized: [treasury], external: [vault, { ...vault, name: 'nofp', id: 'nofp::1220ff', fingerprint: undefined }] }).map((v) => [v.key, v]));
+    expect(Object.fromEntries(Object.entries(vars).filter(([k]) => k.startsWith('CANTON_MPC_PARTY_')).map(([k, v]) => [k, v.value]))).toEqual({
+      ...partyVars('participant1'),
+      CANTON_MPC_PARTY_NOFP: 'nofp::1220ff',
+      CANTON_MPC_PARTY_NOFP_PARTICIPANT: 'participant1',
+    });
+    expect(Object.values(vars).some((v) => v.secret)).toBe(false);
+  });
+  it.each([
+    ['a decentralized party named like a config party', { decentralized: [{ ...treasury, name: 'Issuer' }] }, /CANTON_MPC_PARTY_ISSUER would be set twice: by party Issuer of the config \(\/p\/state.json\) and by decentralized party Issuer \(\/p\/.canton-mpc\/decentralized\/Treasury\/party.json\)/],
+    ['an external party named like a config party', { external: [{ ...vault, name: 'Issuer' }] }, /CANTON_MPC_PARTY_ISSUER would be set twice: by party Issuer of the config .* and by external party Issuer/],
+    ['an external and a decentralized party of one name', { decentralized: [treasury], external: [{ ...vault, name: 'Treasury' }] }, /CANTON_MPC_PARTY_TREASURY would be set twice: by decentralized party Treasury .* and by external party Treasury/],
+    ['names equal once upper-cased with _', { external: [vault, { ...vault, name: 'VAULT_owner' }] }, /CANTON_MPC_PARTY_VAULT_OWNER would be set twice: by external party vault-owner .* and by external party VAULT_owner/],
+    ["a party whose name ends in another's variable suffix", { external: [{ ...vault, name: 'Issuer_PARTICIPANT' }] }, /CANTON_MPC_PARTY_ISSUER_PARTICIPANT would be set twice: by party Issuer of the config/],
+  ])('refuses %s instead of overwriting a variable', (_n, extra, msg) => {
+    let err: unknown;
+    try {
+      environmentFor({ state: state(), stateDir: '/p', ...extra });
+    } catch (e) {
+      err = e;
+    }
+    expect(String((err as Error)?.message)).toMatch(msg);
+    expect(err).toMatchObject({ kind: 'env_collision', exitCode: 3 });
   });
   it.each([
     ['participant1', 'PARTICIPANT1'],
@@ -138,5 +178,65 @@ describe('canton-mpc env (command, with fakes)', () => {
     const empty = mkdtempSync(join(dir, 'empty-'));
     writeFileSync(join(empty, 'canton-mpc.yaml'), 'storage: memory\ndars: []\n');
     await expect(envCommand({ ...c, cwd: empty }, {}, deps({}).d)).rejects.toMatchObject({ kind: 'not_up', exitCode: 4 });
+  });
+});
+
+describe('canton-mpc env: decentralized and external parties from their records', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cmpc-env-parties-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const sd = join(dir, '.canton-mpc');
+  const put = (rel: string, body: unknown) => {
+    mkdirSync(join(sd, rel, '..'), { recursive: true });
+    writeFileSync(join(sd, rel), typeof body === 'string' ? body : JSON.stringify(body));
+  };
+  writeFileSync(join(dir, 'canton-mpc.yaml'), 'storage: memory\ndars: []\n');
+  put('state.json', state());
+  const decentral = (name: string, daemonStartedAt: string) => ({
+    name, id: `${name}::1220dddd`, namespace: '1220dddd', owners: ['participant1', 'participant2'], threshold: 2, confirmationThreshold: 1,
+    permission: 'confirmation', partyToKey: false, keyNames: { ns: 'n', proto: 'p' }, keys: { participant1: { namespace: '1220a1' }, participant2: { namespace: '1220a2' } }, daemonStartedAt,
+  });
+  // state() started its daemon at 'x'; the owners have memory storage, so a record from another start is stale.
+  put('decentralized/Treasury/party.json', decentral('Treasury', 'x'));
+  put('decentralized/Old/party.json', decentral('Old', 'an-earlier-start'));
+  put('decentralized/up.json', { daemonStartedAt: 'x', done: [] });
+  put('parties/external/vault-owner/party.json', {
+    name: 'vault-owner', partyId: 'vault-owner::1220eeee', fingerprint: '1220eeee', participant: 'participant2', custody: 'generated',
+    keyFile: '/very/secret/path/vault-owner.key', signCommand: 'sign --with /very/secret/path',
+  });
+  // An allocation that has not got to its record step yet: a journal, no party.json.
+  put('parties/external/pending/journal.ndjson', '{}\n');
+
+  function ctx(cwd = dir) {
+    const stdout = new PassThrough();
+    let text = '';
+    stdout.on('data', (d) => (text += String(d)));
+    const output = createOutputSync({ json: false, verbose: false, color: false, interactive: false, stdout, stderr: new PassThrough() });
+    const c: CommandContext = { cwd, output, yes: true, env: {}, runner: undefined as never, signal: new AbortController().signal };
+    return { c, out: () => text };
+  }
+  const deps: EnvDeps = { tokens: async () => ({}), append: () => {}, write: () => {} };
+
+  it('exports their ids and what a later step needs, never a key path or the signing command', async () => {
+    const { c, out } = ctx();
+    expect(await envCommand(c, { format: 'json' }, deps)).toBe(0);
+    const vars = JSON.parse(out()) as Record<string, string>;
+    expect(Object.fromEntries(Object.entries(vars).filter(([k]) => k.startsWith('CANTON_MPC_PARTY_')))).toEqual(partyVars('participant2'));
+    expect(out()).not.toContain('/very/secret/path');
+  });
+  it('a config party and a recorded party of one name, or an unreadable record: a clear error, nothing printed', async () => {
+    put('parties/external/Issuer/party.json', { name: 'Issuer', partyId: 'Issuer::1220ffff', fingerprint: '1220ffff', participant: 'participant1', custody: 'generated' });
+    const { c, out } = ctx();
+    await expect(envCommand(c, {}, deps)).rejects.toMatchObject({
+      kind: 'env_collision',
+      exitCode: 3,
+      message: expect.stringContaining(`CANTON_MPC_PARTY_ISSUER would be set twice: by party Issuer of the config (${sd}/state.json) and by external party Issuer (${sd}/parties/external/Issuer/party.json)`),
+    });
+    rmSync(join(sd, 'parties/external/Issuer'), { recursive: true });
+    put('decentralized/Broken/party.json', '{"name": "Broken", "id"');
+    await expect(envCommand(c, {}, deps)).rejects.toMatchObject({ kind: 'party_record_unreadable', exitCode: 3, where: join(sd, 'decentralized/Broken/party.json') });
+    rmSync(join(sd, 'decentralized/Broken'), { recursive: true });
+    put('parties/external/broken/party.json', '');
+    await expect(envCommand(c, {}, deps)).rejects.toMatchObject({ kind: 'party_record_unreadable', where: join(sd, 'parties/external/broken/party.json') });
+    expect(out()).toBe('');
   });
 });

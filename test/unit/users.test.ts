@@ -4,6 +4,8 @@ import { rightKey, type Right } from '../../src/ledger/rights.js';
 import type { LedgerClient } from '../../src/ledger/client.js';
 import { createUsers, requestFromFlags } from '../../src/commands/users-create.js';
 import { parseUsersFile } from '../../src/config/users-file.js';
+import { listUsersWithRights, RIGHTS_IN_FLIGHT_PER_PARTICIPANT } from '../../src/commands/users-list.js';
+import { RemoteError } from '../../src/errors.js';
 import type { Topology } from '../../src/config/types.js';
 
 /** An in-memory participant: users and rights, with optional failures injected before the effect. */
@@ -165,5 +167,83 @@ describe('batch convergence (issue 14 item 11)', () => {
     const seen: number[] = [];
     await expect(mapBounded([1, 2, 3, 4], 2, async (n) => { seen.push(n); if (n === 1) throw new Error('one'); return n; })).rejects.toThrow('one');
     expect(seen.sort()).toEqual([1, 2, 3, 4]);
+  });
+});
+
+describe('users list: rights requests bounded per participant', () => {
+  const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  /** `users` on a participant whose rights answers take 0-4 ms in a scrambled order; counts what is in flight. */
+  function listingLedger(users: string[], opts: { failOn?: string } = {}) {
+    let inFlight = 0;
+    let max = 0;
+    const asked: string[] = [];
+    const client = {
+      ...fakeLedger().client,
+      listUsers: async () => users.map((id) => ({ id, primaryParty: '' })),
+      listRights: async (id: string): Promise<Right[]> => {
+        asked.push(id);
+        inFlight++;
+        max = Math.max(max, inFlight);
+        try {
+          await wait((users.indexOf(id) * 7) % 5);
+          if (id === opts.failOn) throw new RemoteError(`GET http://p/v2/users/${id}/rights failed with 503`, { where: `GET http://p/v2/users/${id}/rights`, hint: 'retry later' });
+          return [{ kind: { CanReadAs: { value: { party: `${id}::1220` } } } }];
+        } finally {
+          inFlight--;
+        }
+      },
+    } satisfies LedgerClient;
+    return { client, max: () => max, asked };
+  }
+  const ids = (n: number, prefix = 'u') => Array.from({ length: n }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+
+  it(`at most ${RIGHTS_IN_FLIGHT_PER_PARTICIPANT} in flight on each participant, rows in participant then listing order`, async () => {
+    const a = listingLedger(ids(100, 'a'));
+    const b = listingLedger(ids(40, 'b'));
+    const rows = await listUsersWithRights(['p1', 'p2'], (p) => (p === 'p1' ? a.client : b.client));
+    expect(rows.map((r) => `${r.participant}/${r.id}`)).toEqual([...ids(100, 'a').map((i) => `p1/${i}`), ...ids(40, 'b').map((i) => `p2/${i}`)]);
+    expect(rows[5]).toEqual({ participant: 'p1', id: 'a005', primaryParty: undefined, rights: ['CanReadAs a005::1220'] });
+    // Unbounded, all 100 (and 40) would be in flight at once.
+    expect(a.max()).toBe(RIGHTS_IN_FLIGHT_PER_PARTICIPANT);
+    expect(b.max()).toBe(RIGHTS_IN_FLIGHT_PER_PARTICIPANT);
+  });
+
+  it('a failure names the user and the participant, keeps the endpoint and exit code; no request starts after it', async () => {
+    const l = listingLedger(ids(200), { failOn: 'u010' });
+    const err = await listUsersWithRights(['participant1'], () => l.client).catch((e: unknown) => e);
+    expect(err).toMatchObject({ message: 'listing the rights of user u010 on participant1 failed: GET http://p/v2/users/u010/rights failed with 503', where: 'GET http://p/v2/users/u010/rights', exitCode: 5, hint: 'retry later', data: { user: 'u010', participant: 'participant1' } });
+    expect(l.asked.length).toBeLessThan(10 + 2 * RIGHTS_IN_FLIGHT_PER_PARTICIPANT);
+  });
+});
+
+describe('mapBounded', () => {
+  it.each([1, 3, 16])('limit %i: never more in flight, every result at its input index', async (limit) => {
+    let inFlight = 0;
+    let max = 0;
+    const items = Array.from({ length: 50 }, (_, i) => i);
+    const out = await mapBounded(items, limit, async (n, i) => {
+      inFlight++;
+      max = Math.max(max, inFlight);
+      await new Promise((r) => setTimeout(r, (n * 13) % 4));
+      inFlight--;
+      return `${n}@${i}`;
+    });
+    expect(out).toEqual(items.map((n) => `${n}@${n}`));
+    expect(max).toBe(limit);
+  });
+  it('failFast: nothing starts after an error, what runs settles; a limit below 1 still runs everything', async () => {
+    const started: number[] = [];
+    let settled = 0;
+    const run = mapBounded(Array.from({ length: 20 }, (_, i) => i), 4, async (n) => {
+      started.push(n);
+      await new Promise((r) => setTimeout(r, n === 1 ? 1 : 5));
+      settled++;
+      if (n === 1) throw new Error('one');
+    }, { failFast: true });
+    await expect(run).rejects.toThrow('one');
+    // Item 1 fails first, while 0, 2 and 3 still run: they settle, nothing else starts (without failFast all 20 would).
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(settled).toBe(4);
+    expect(await mapBounded([1, 2], 0, async (n) => n * 2)).toEqual([2, 4]);
   });
 });
