@@ -150,6 +150,10 @@ describe('party decentralize (three participants, postgres)', () => {
     expect(row).toMatchObject({ name: 'Treasury', id: d.partyId, namespace: 'decentralized', threshold: 2, namespaceThreshold: 2, history: { state: 'used' } });
     expect([...row.owners].sort()).toEqual(['participant1', 'participant2', 'participant3']);
     expect(row.hosts.map((h: { participant: string; permission: string }) => `${h.participant}:${h.permission}`).sort()).toEqual(['participant1:Confirmation', 'participant2:Confirmation', 'participant3:Confirmation']);
+    // A later CI step finds it in `env` like any other party.
+    const vars = JSON.parse((await p.run(['env', '--format', 'json'])).stdout) as Record<string, string>;
+    expect(vars).toMatchObject({ CANTON_MPC_PARTY_TREASURY: d.partyId, CANTON_MPC_PARTY_TREASURY_THRESHOLD: '2', CANTON_MPC_PARTY_TREASURY_CONFIRMATION_THRESHOLD: '2' });
+    expect(vars.CANTON_MPC_PARTY_TREASURY_OWNERS!.split(',').sort()).toEqual(['participant1', 'participant2', 'participant3']);
     const text = await p.run(['party', 'status', 'Treasury']);
     expect(text.stdout).toMatch(/owners participant\d, participant\d, participant\d \(namespace threshold 2\)/);
 
