@@ -108,6 +108,13 @@ describe('up → status → down', () => {
     const st = await p.run(['status', '--json']);
     expect(JSON.parse(st.stdout).postgres.running).toBe(true);
     expect((await p.run(['up', '--storage', 'postgres'])).exitCode).toBe(0);
+    // The daemon crashes; `up` without --storage brings it back on Postgres (its parties are still there), not on the config's memory.
+    const parties = state.parties;
+    process.kill(state.canton.pid, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 300));
+    const again = await p.run(['up', '--timeout', '90s']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(p.state()).toMatchObject({ storage: 'postgres', storageOverride: 'postgres', parties });
     const down = await p.run(['down']);
     expect(down.exitCode, down.stderr).toBe(0);
     expect(down.stdout).toMatch(/postgres\s+stopped/);
