@@ -69,6 +69,24 @@ export function decentralRequest(name: string, o: PartyDecentralizeOptions, t: T
     throw new UserError(`--permission submission needs --confirmation-threshold 1 (it is ${req.confirmationThreshold})`, { where: '--permission', hint: 'No participant submits alone for a party whose confirmation threshold is above 1: use --permission confirmation, or --confirmation-threshold 1.' });
   }
   checkRequest(req, t.participants.map((p) => p.name), change ? '--add/--remove' : '--owners');
+  // A party declared in canton-mpc.yaml is what `up` converges to: a change made here would be undone by
+  // the next `up` (an added owner removed again). The config is where it changes; `up` runs the same plan.
+  if (spec) {
+    const ownersFlag = change ? (o.add !== undefined ? '--add' : '--remove') : '--owners';
+    const differs: Array<[string, string]> = [
+      ...(req.owners.length !== spec.owners.length || req.owners.some((x) => !spec.owners.includes(x)) ? [[ownersFlag, `owners ${req.owners.join(', ')} (the config: ${spec.owners.join(', ')})`] as [string, string]] : []),
+      ...(req.threshold !== spec.threshold ? [['--threshold', `threshold ${req.threshold} (the config: ${spec.threshold})`] as [string, string]] : []),
+      ...(req.confirmationThreshold !== spec.confirmationThreshold ? [['--confirmation-threshold', `confirmation threshold ${req.confirmationThreshold} (the config: ${spec.confirmationThreshold})`] as [string, string]] : []),
+      ...(req.permission.toLowerCase() !== spec.permission ? [['--permission', `permission ${req.permission.toLowerCase()} (the config: ${spec.permission})`] as [string, string]] : []),
+      ...(req.partyToKey !== spec.partyToKey ? [['--party-to-key', `partyToKey ${req.partyToKey} (the config: ${spec.partyToKey})`] as [string, string]] : []),
+    ];
+    if (differs.length > 0) {
+      throw new UserError(`${name} is declared in canton-mpc.yaml (parties.${name}.decentralized), and this asks for ${differs.map((d) => d[1]).join('; ')}`, {
+        where: differs[0]![0], exitCode: ExitCode.REFUSED, kind: 'declared_in_config',
+        hint: `Change parties.${name}.decentralized in canton-mpc.yaml instead, then run \`canton-mpc up\`: it makes the change with the same plan (a threshold of the owners signs; an owner added to a party with contracts gets its ACS through Workflow 2). A change made here would be undone by the next \`up\`.`,
+      });
+    }
+  }
   return req;
 }
 

@@ -77,7 +77,7 @@ export class DecentralRun {
   signers: string[] = [];
   /** Added owners that Workflow 2 onboards (the party has contracts); empty: the hosting is a topology change only. */
   onboard: string[] = [];
-  /** Console runs (JVM starts) of this invocation, Workflow 2's included. */
+  /** Console runs (JVM starts) of this invocation; Workflow 2 counts its own (the command adds them). */
   consoleRuns = 0;
   private preflightPid?: number;
   /** Every pending step in one console run; with Workflow 2 in between, the steps before it and those after. */
