@@ -32,7 +32,10 @@ async function fastPathHealthy(t: Topology, state: State, hash: string): Promise
   if (state.postgres?.embedded && !isOurProcess(state.postgres.server)) return false;
   const codes = await Promise.all(t.participants.map((p) => probeReadyz(jsonApiUrl(p), FAST_PATH_PROBE_MS)));
   if (!codes.every((c) => c === 200)) return false;
-  return !t.users.some((u) => !state.users.find((s) => s.id === u.id && s.participant === u.participant));
+  if (t.users.some((u) => !state.users.find((s) => s.id === u.id && s.participant === u.participant))) return false;
+  // Decentralized parties are not in the rendered files (the hash): a changed owner list is work to do.
+  if ((t.decentralizedParties ?? []).length > 0 && !(await (await import('../party/decentral-up.js')).decentralConverged(t, state))) return false;
+  return true;
 }
 
 function killHook(env: NodeJS.ProcessEnv): ((step: string) => void) | undefined {

@@ -203,4 +203,33 @@ describe('party decentralize (three participants, postgres)', () => {
     const st = json((await p.run(['party', 'status', 'Escrow', '--json'])).stdout).parties[0];
     expect(st.hosts.map((h: { participant: string; permission: string }) => `${h.participant}:${h.permission}`).sort()).toEqual(['participant1:Confirmation', 'participant2:Confirmation', 'participant3:Observation']);
   }, 120_000);
+
+  it('declared in canton-mpc.yaml: a new owner in the config is added by up, through Workflow 2 once the party has a contract', async () => {
+    const vault = (owners: string[]) => ({ decentralized: { owners, threshold: 2 } });
+    const config = (owners: string[]) => ({ storage: 'postgres', participants: { participant1: {}, participant2: {}, participant3: {} }, parties: { Issuer: 'participant1', Depositor: 'participant2', Safe: vault(owners) } });
+    const q = await makeProject({ config: config(['participant1', 'participant2']) });
+    projects.push(q);
+    const first = await q.run(['up', '--timeout', '120s']);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const safe = json((await q.run(['party', 'status', 'Safe', '--json'])).stdout).parties[0];
+    const issuer = (q.state().parties as Record<string, { id: string }>).Issuer!.id;
+    // Safe is an observer of Issuer's contract: a stakeholder, so a new host needs the ACS.
+    expect((await submitCreate(q.ports.participant1.json, [issuer], { issuer, treasury: safe.id })).status).toBe(200);
+    // The command line would fight the config: refused, the config is the place.
+    const flag = await q.run(['party', 'decentralize', 'Safe', '--add', 'participant3']);
+    expect(flag.exitCode).toBe(8);
+    expect(flag.stderr).toMatch(/Safe is declared in canton-mpc.yaml/);
+    q.writeConfig(config(['participant1', 'participant2', 'participant3']));
+    const up = await q.run(['up', '--timeout', '120s']);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stderr).toMatch(/participant3 gets the ACS of Safe: Workflow 2 from participant1/);
+    expect(await acsCount(jsonPort(q, 'participant3'), safe.id)).toBe(1);
+    const after = json((await q.run(['party', 'status', 'Safe', '--json'])).stdout).parties[0];
+    expect(after.id).toBe(safe.id);
+    expect(after.hosts.map((h: { participant: string; permission: string; onboarding: boolean }) => `${h.participant}:${h.permission}:${h.onboarding}`).sort()).toEqual(['participant1:Confirmation:false', 'participant2:Confirmation:false', 'participant3:Confirmation:false']);
+    // Converged: the next up has nothing to do for it.
+    const again = await q.run(['up']);
+    expect(again.exitCode, again.stderr).toBe(0);
+    expect(again.stderr).not.toMatch(/Workflow 2/);
+  }, 240_000);
 });
