@@ -35,7 +35,8 @@ function int(v: string | undefined, flag: string): number | undefined {
 /** Flags, canton-mpc.yaml and the earlier run's record → the request (pure but for the errors it throws). */
 export function decentralRequest(name: string, o: PartyDecentralizeOptions, t: Topology, rec: DecentralRecord | undefined): DecentralRequest {
   const spec = t.decentralizedParties?.find((p) => p.name === name);
-  let permission: Permission = rec?.permission ?? (spec?.permission ? permissionFromFlag(spec.permission)! : 'Confirmation');
+  // A party declared in canton-mpc.yaml takes its defaults from there (the config is what `up` converges to).
+  let permission: Permission = (spec?.permission ? permissionFromFlag(spec.permission)! : undefined) ?? rec?.permission ?? 'Confirmation';
   if (o.permission !== undefined) {
     const p = permissionFromFlag(o.permission);
     if (!p) throw new UserError(`--permission ${o.permission} is not a participant permission`, { where: '--permission', hint: 'Use confirmation (the hosts confirm, a threshold of them), observation, or submission with --confirmation-threshold 1.' });
@@ -52,17 +53,17 @@ export function decentralRequest(name: string, o: PartyDecentralizeOptions, t: T
     const notOwner = remove.filter((r) => !rec.owners.includes(r));
     if (notOwner.length) throw new UserError(`${notOwner.join(', ')} ${notOwner.length === 1 ? 'is' : 'are'} not an owner of ${name}`, { where: '--remove', hint: `owners now: ${rec.owners.join(', ')}` });
     owners = [...rec.owners.filter((x) => !remove.includes(x)), ...add];
-  } else if (owners.length === 0) owners = rec?.owners ?? spec?.owners ?? [];
+  } else if (owners.length === 0) owners = spec?.owners ?? rec?.owners ?? [];
   if (owners.length === 0) throw new UserError('--owners is required', { where: '--owners', hint: `e.g. canton-mpc party decentralize ${name} --owners participant1,participant2,participant3 --threshold 2` });
-  if (!change && rec && (owners.length !== rec.owners.length || owners.some((x) => !rec.owners.includes(x)))) {
+  if (!change && rec && !spec && (owners.length !== rec.owners.length || owners.some((x) => !rec.owners.includes(x)))) {
     throw new UserError(`${name} is already owned by ${rec.owners.join(', ')}`, { where: '--owners', hint: 'Change the owners with --add P or --remove P: a change needs a threshold of the current owners.', exitCode: ExitCode.REFUSED });
   }
-  const threshold = int(o.threshold, '--threshold') ?? (change ? Math.min(rec!.threshold, owners.length) : (rec?.threshold ?? spec?.threshold));
+  const threshold = int(o.threshold, '--threshold') ?? spec?.threshold ?? (change ? Math.min(rec!.threshold, owners.length) : rec?.threshold);
   if (threshold === undefined) throw new UserError('--threshold is required', { where: '--threshold', hint: 'e.g. --threshold 2 for 2 of 3 owners' });
   const req: DecentralRequest = {
     name, owners, previousOwners: rec?.owners ?? [], ...(rec?.namespace ? { namespace: rec.namespace } : {}), threshold,
-    confirmationThreshold: int(o.confirmationThreshold, '--confirmation-threshold') ?? (change ? Math.min(rec!.confirmationThreshold, owners.length) : (rec?.confirmationThreshold ?? spec?.confirmationThreshold ?? threshold)),
-    permission, partyToKey: o.partyToKey ?? rec?.partyToKey ?? spec?.partyToKey ?? false,
+    confirmationThreshold: int(o.confirmationThreshold, '--confirmation-threshold') ?? spec?.confirmationThreshold ?? (change ? Math.min(rec!.confirmationThreshold, owners.length) : (rec?.confirmationThreshold ?? threshold)),
+    permission, partyToKey: o.partyToKey ?? spec?.partyToKey ?? rec?.partyToKey ?? false,
   };
   if (req.permission === 'Submission' && req.confirmationThreshold !== 1) {
     // AdmissibleSynchronizersComputation.scala:190-194: a participant submits only for a party of threshold 1.

@@ -105,6 +105,10 @@ describe('checkRequest and the flags', () => {
     const declared = toTopology(parseConfigText('participants: { participant1: {}, participant2: {}, participant3: {} }\nusers: {}\nparties:\n  Vault: { decentralized: { owners: [participant1, participant2], threshold: 2 } }\n', 'c.yaml', { format: 'yaml' }), '/p');
     const rec = { name: 'Vault', id: `Vault::${fp('f')}`, namespace: fp('f'), owners: ['participant1', 'participant2'], threshold: 2, confirmationThreshold: 2, permission: 'Confirmation' as const, partyToKey: false, keyNames: { ns: 'n', proto: 'p' }, keys: {} };
     expect(decentralRequest('Vault', {}, declared, rec)).toMatchObject({ owners: ['participant1', 'participant2'], threshold: 2 });
+    // The config gained an owner: without flags the command converges to it, as `up` would (a change from the record).
+    const grown = toTopology(parseConfigText('participants: { participant1: {}, participant2: {}, participant3: {} }\nusers: {}\nparties:\n  Vault: { decentralized: { owners: [participant1, participant2, participant3], threshold: 2 } }\n', 'c.yaml', { format: 'yaml' }), '/p');
+    expect(decentralRequest('Vault', {}, grown, rec)).toMatchObject({ owners: ['participant1', 'participant2', 'participant3'], previousOwners: ['participant1', 'participant2'], threshold: 2, confirmationThreshold: 2 });
+    expect(decentralRequest('Vault', { add: 'participant3' }, grown, rec)).toMatchObject({ owners: ['participant1', 'participant2', 'participant3'] });
     expect(() => decentralRequest('Vault', { add: 'participant3' }, declared, rec)).toThrow(/Vault is declared in canton-mpc.yaml \(parties.Vault.decentralized\), and this asks for owners participant1, participant2, participant3 \(the config: participant1, participant2\)/);
     try { decentralRequest('Vault', { confirmationThreshold: '1' }, declared, rec); } catch (e) { expect(e).toMatchObject({ exitCode: 8, kind: 'declared_in_config', where: '--confirmation-threshold' }); }
     expect(() => decentralRequest('Vault', { confirmationThreshold: '1' }, declared, rec)).toThrow(/confirmation threshold 1 \(the config: 2\)/);
