@@ -39,17 +39,23 @@ export async function listUsersWithRights(participants: string[], clientFor: (pa
   const rows = await Promise.all(
     participants.map(async (p) => {
       const client = clientFor(p);
-      const rights = async (id: string) => {
+      const rights = async (id: string): Promise<string[] | null> => {
         try {
           return (await client.listRights(id)).map(describeRight);
         } catch (e) {
           if (!isCantonMpcError(e)) throw e;
+          // Deleted between the listing and this request: it is not a user any more, so it is not listed.
+          if (e.data?.code === 'USER_NOT_FOUND') return null;
           // The client's error names the URL; say whose rights on which participant, keep its exit code.
           throw new RemoteError(`listing the rights of user ${id} on ${p} failed: ${e.message}`, { kind: e.kind, exitCode: e.exitCode, where: e.where, hint: e.hint, data: { ...e.data, user: id, participant: p }, cause: e });
         }
       };
       const users = await client.listUsers();
-      return mapBounded(users, limit, async (u) => ({ participant: p, id: u.id, primaryParty: u.primaryParty || undefined, rights: await rights(u.id) }), { failFast: true });
+      const listed = await mapBounded(users, limit, async (u): Promise<ListedUser | null> => {
+        const r = await rights(u.id);
+        return r === null ? null : { participant: p, id: u.id, primaryParty: u.primaryParty || undefined, rights: r };
+      }, { failFast: true });
+      return listed.filter((r): r is ListedUser => r !== null);
     }),
   );
   return rows.flat();

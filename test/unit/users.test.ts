@@ -173,7 +173,7 @@ describe('batch convergence (issue 14 item 11)', () => {
 describe('users list: rights requests bounded per participant', () => {
   const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
   /** `users` on a participant whose rights answers take 0-4 ms in a scrambled order; counts what is in flight. */
-  function listingLedger(users: string[], opts: { failOn?: string } = {}) {
+  function listingLedger(users: string[], opts: { failOn?: string; goneOn?: string } = {}) {
     let inFlight = 0;
     let max = 0;
     const asked: string[] = [];
@@ -186,6 +186,7 @@ describe('users list: rights requests bounded per participant', () => {
         max = Math.max(max, inFlight);
         try {
           await wait((users.indexOf(id) * 7) % 5);
+          if (id === opts.goneOn) throw new RemoteError(`GET http://p/v2/users/${id}/rights failed with 404 USER_NOT_FOUND: no such user`, { where: `GET http://p/v2/users/${id}/rights`, data: { status: 404, code: 'USER_NOT_FOUND' } });
           if (id === opts.failOn) throw new RemoteError(`GET http://p/v2/users/${id}/rights failed with 503`, { where: `GET http://p/v2/users/${id}/rights`, hint: 'retry later' });
           return [{ kind: { CanReadAs: { value: { party: `${id}::1220` } } } }];
         } finally {
@@ -206,6 +207,13 @@ describe('users list: rights requests bounded per participant', () => {
     // Unbounded, all 100 (and 40) would be in flight at once.
     expect(a.max()).toBe(RIGHTS_IN_FLIGHT_PER_PARTICIPANT);
     expect(b.max()).toBe(RIGHTS_IN_FLIGHT_PER_PARTICIPANT);
+  });
+
+  it('a user deleted between the listing and its rights request is left out, not an error', async () => {
+    const l = listingLedger(ids(30), { goneOn: 'u007' });
+    const rows = await listUsersWithRights(['participant1'], () => l.client);
+    expect(rows.map((r) => r.id)).toEqual(ids(30).filter((i) => i !== 'u007'));
+    expect(l.asked).toHaveLength(30);
   });
 
   it('a failure names the user and the participant, keeps the endpoint and exit code; no request starts after it', async () => {
