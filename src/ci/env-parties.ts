@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Topology } from '../config/types.js';
 import { ExitCode, UserError } from '../errors.js';
 import { DECENTRAL_DIR, decentralDir, decentralParties } from '../party/decentral-registry.js';
-import { EXTERNAL_DIR, type ExternalPartyRecord } from '../party/external-allocate.js';
+import { EXTERNAL_DIR, externalRecordCurrent, type ExternalPartyRecord } from '../party/external-allocate.js';
 import type { State } from '../state/state.js';
 import { readJsonIfExists } from '../system/fs.js';
 import type { EnvDecentralParty, EnvExternalParty } from './env.js';
@@ -53,12 +53,14 @@ export async function decentralEnvParties(t: Topology, state: State): Promise<En
   }));
 }
 
-export async function externalEnvParties(stateDir: string): Promise<EnvExternalParty[]> {
+export async function externalEnvParties(t: Topology, state: State): Promise<EnvExternalParty[]> {
   const out: EnvExternalParty[] = [];
-  for (const file of recordFiles(join(stateDir, EXTERNAL_DIR))) {
+  for (const file of recordFiles(join(t.stateDir, EXTERNAL_DIR))) {
     const r = await readRecord<ExternalPartyRecord>(file, 'canton-mpc party allocate-external NAME');
     // No record yet: the allocation did not finish (its journal lives in the same directory).
     if (!r?.partyId) continue;
+    // Allocated under an earlier start of a memory-storage participant: that party is gone.
+    if (!externalRecordCurrent(t, state, r)) continue;
     // Public facts only: the key file paths and the signing command stay out of the environment.
     out.push({ name: r.name, id: r.partyId, participant: r.participant, ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}), file });
   }

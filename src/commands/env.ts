@@ -63,7 +63,7 @@ export async function run(ctx: CommandContext, opts: { format?: string; withToke
     metricsUrl: metricsUrl(topology),
     jsonApiUrls: Object.fromEntries(topology.participants.map((p) => [p.name, jsonApiUrl(p)])),
     decentralized: await decentralEnvParties(topology, state),
-    external: await externalEnvParties(topology.stateDir),
+    external: await externalEnvParties(topology, state),
   });
   if (format === 'github') return github(ctx, vars, deps);
   const text = format === 'shell' ? formatShell(vars) : format === 'dotenv' ? formatDotenv(vars) : JSON.stringify(formatJson(vars), null, 2);

@@ -30,7 +30,8 @@ export async function run(ctx: CommandContext, opts: AllocateExternalOptions, na
     throw new UserError(`unknown participant "${pname}"`, { where: '--participant', hint: [didYouMean(pname ?? '', known), `known participants: ${known.join(', ')}`].filter(Boolean).join('; ') });
   }
   // The participant's JSON API must be up: the same check as the console runs ("start it with up").
-  consoleTarget({ topology, state: await readState(topology.stateDir), runner: ctx.runner, dir: topology.stateDir });
+  const state = await readState(topology.stateDir);
+  consoleTarget({ topology, state, runner: ctx.runner, dir: topology.stateDir });
   const custodian = custodianFromFlags(topology.stateDir, name, opts, ctx.runner, ctx.cwd);
   const dir = externalPartyDir(topology.stateDir, name);
   const allocation = new ExternalAllocation(name, participant.name, {
@@ -39,7 +40,7 @@ export async function run(ctx: CommandContext, opts: AllocateExternalOptions, na
     ...(custodian.generate ? { generateKey: () => custodian.generate!() } : {}),
     signer: () => custodian.signer(),
     dir,
-    record: { name, participant: participant.name, custody: custodian.custody, ...(custodian.keyFile ? { keyFile: custodian.keyFile } : {}), ...(custodian.publicKeyFile ? { publicKeyFile: custodian.publicKeyFile } : {}), ...(custodian.signCommand ? { signCommand: custodian.signCommand } : {}) },
+    record: { name, participant: participant.name, custody: custodian.custody, ...(custodian.keyFile ? { keyFile: custodian.keyFile } : {}), ...(custodian.publicKeyFile ? { publicKeyFile: custodian.publicKeyFile } : {}), ...(custodian.signCommand ? { signCommand: custodian.signCommand } : {}), ...(state?.canton?.startedAt ? { daemonStartedAt: state.canton.startedAt } : {}) },
   });
   const plan = buildAllocateExternalPlan();
   const heading = `party allocate-external ${name} on ${participant.name} (key custody: ${custodian.custody})`;

@@ -18,7 +18,7 @@ import { buildReplicatePlan, ReplicationRun } from '../party/replicate.js';
 import { replicationDir } from '../party/runs.js';
 import { permissionFromFlag, type Permission } from '../party/types.js';
 import { planEvents, withEventStream, type EventSink } from '../ui/events.js';
-import { readExternalRecord, type ExternalPartyRecord } from '../party/external-allocate.js';
+import { externalRecordCurrent, readExternalRecord, type ExternalPartyRecord } from '../party/external-allocate.js';
 import { currentDecentralRecord, decentralDir, decentralParties } from '../party/decentral-registry.js';
 import { signerForParty, type SignerFlags } from '../party/external-custody.js';
 import type { ExternalSigning } from '../party/external-replicate.js';
@@ -73,7 +73,8 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
 
   const target = participant(topology, opts.to, '--to');
   // A party from `party allocate-external` is known by its name too.
-  const extRec = readExternalRecord(topology.stateDir, partyArg.split('::')[0]!);
+  // Only if it is current: a memory-storage participant forgot the party when the daemon restarted.
+  const extRec = [readExternalRecord(topology.stateDir, partyArg.split('::')[0]!)].find((r) => r && externalRecordCurrent(topology, state, r));
   const byName = resolveParty(topology, state, partyArg);
   // And one from `party decentralize` (Workflow 3) by its name; its side is signed by a threshold of owners.
   const dRec = !byName.id && !partyArg.includes('::') ? await currentDecentralRecord(topology, state, decentralDir(topology, partyArg)) : undefined;

@@ -15,6 +15,8 @@
  * Every step after `observe` is skipped once the party is known, so a re-run converges and a run killed
  * at any boundary resumes: generate-topology is a pure function on the server, so it is simply asked again.
  */
+import type { Topology } from '../config/types.js';
+import type { State } from '../state/state.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ExitCode, IntegrityError, RemoteError, TimeoutError, UserError } from '../errors.js';
@@ -44,11 +46,23 @@ export interface ExternalPartyRecord {
   keyFile?: string;
   publicKeyFile?: string;
   signCommand?: string;
+  /** The daemon start it was allocated under (a memory-storage participant forgets the party on restart). */
+  daemonStartedAt?: string;
 }
 
 export function readExternalRecord(stateDir: string, name: string): ExternalPartyRecord | undefined {
   const p = join(externalPartyDir(stateDir, name), 'party.json');
   return existsSync(p) ? (JSON.parse(readFileSync(p, 'utf8')) as ExternalPartyRecord) : undefined;
+}
+
+/**
+ * Whether a record describes a party that exists now: a participant with memory storage starts empty
+ * after a restart, so a record from an earlier daemon start names a party it no longer hosts (running
+ * `party allocate-external` again allocates the same id: it comes from the key). As decentral-registry.ts.
+ */
+export function externalRecordCurrent(t: Pick<Topology, 'participants'>, state: Pick<State, 'canton'> | undefined, r: Pick<ExternalPartyRecord, 'participant' | 'daemonStartedAt'>): boolean {
+  const memory = t.participants.find((p) => p.name === r.participant)?.storage.type === 'memory';
+  return !memory || r.daemonStartedAt === state?.canton?.startedAt;
 }
 
 export interface AllocateExternalIO {
@@ -151,7 +165,12 @@ export function buildAllocateExternalPlan(): Plan<ExternalAllocation> {
     {
       id: 'record',
       title: 'record the party id, fingerprint and key custody (no key material)',
-      needed: (r) => !existsSync(r.recordFile()) || (JSON.parse(readFileSync(r.recordFile(), 'utf8')) as ExternalPartyRecord).partyId !== r.partyId,
+      needed: (r) => {
+        if (!existsSync(r.recordFile())) return true;
+        const rec = JSON.parse(readFileSync(r.recordFile(), 'utf8')) as ExternalPartyRecord;
+        // The same id allocated again under another daemon start (memory storage) is recorded anew.
+        return rec.partyId !== r.partyId || rec.daemonStartedAt !== r.io.record.daemonStartedAt;
+      },
       apply: (r) => r.writeRecord(),
     },
   ];

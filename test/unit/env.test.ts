@@ -201,8 +201,10 @@ describe('canton-mpc env: decentralized and external parties from their records'
   put('decentralized/up.json', { daemonStartedAt: 'x', done: [] });
   put('parties/external/vault-owner/party.json', {
     name: 'vault-owner', partyId: 'vault-owner::1220eeee', fingerprint: '1220eeee', participant: 'participant2', custody: 'generated',
-    keyFile: '/very/secret/path/vault-owner.key', signCommand: 'sign --with /very/secret/path',
+    keyFile: '/very/secret/path/vault-owner.key', signCommand: 'sign --with /very/secret/path', daemonStartedAt: 'x',
   });
+  // Allocated under an earlier start of its memory-storage participant: that party is gone, not exported.
+  put('parties/external/old-owner/party.json', { name: 'old-owner', partyId: 'old-owner::1220cccc', fingerprint: '1220cccc', participant: 'participant1', custody: 'generated', daemonStartedAt: 'an-earlier-start' });
   // An allocation that has not got to its record step yet: a journal, no party.json.
   put('parties/external/pending/journal.ndjson', '{}\n');
 
@@ -224,7 +226,7 @@ describe('canton-mpc env: decentralized and external parties from their records'
     expect(out()).not.toContain('/very/secret/path');
   });
   it('a config party and a recorded party of one name, or an unreadable record: a clear error, nothing printed', async () => {
-    put('parties/external/Issuer/party.json', { name: 'Issuer', partyId: 'Issuer::1220ffff', fingerprint: '1220ffff', participant: 'participant1', custody: 'generated' });
+    put('parties/external/Issuer/party.json', { name: 'Issuer', partyId: 'Issuer::1220ffff', fingerprint: '1220ffff', participant: 'participant1', custody: 'generated', daemonStartedAt: 'x' });
     const { c, out } = ctx();
     await expect(envCommand(c, {}, deps)).rejects.toMatchObject({
       kind: 'env_collision',

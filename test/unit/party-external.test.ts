@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { assessReplication } from '../../src/party/assess.js';
+import { externalRecordCurrent } from '../../src/party/external-allocate.js';
 import { externalKeyProblem } from '../../src/party/external-assess.js';
 import { alarmLine, explainExternalRefusal } from '../../src/party/external-errors.js';
 import { cantonHash, combinedHash, ed25519RawKey, isCantonHash, keyFingerprint, transactionHash } from '../../src/party/external-hash.js';
@@ -188,4 +189,17 @@ describe("Canton's refusal of an external signature, explained", () => {
     ['TOPOLOGY_MULTI_TRANSACTION_HASH_MISMATCH(9,1b2c3d4e): The given transaction hash set …', /covers other transactions/],
   ])('%s', (line, re) => expect(explainExternalRefusal(line, exp, by)?.message).toMatch(re));
   test('other failures are left alone', () => expect(explainExternalRefusal('TOPOLOGY_SERIAL_MISMATCH(9,aa): …', exp, by)).toBeUndefined());
+});
+
+describe('an external party record is current unless its memory-storage participant restarted since', () => {
+  const t = { participants: [{ name: 'mem', storage: { type: 'memory' } }, { name: 'pg', storage: { type: 'postgres' } }] } as unknown as Parameters<typeof externalRecordCurrent>[0];
+  const st = { canton: { startedAt: 'now' } } as Parameters<typeof externalRecordCurrent>[1];
+  test.each([
+    ['memory, allocated under this daemon start', 'mem', 'now', true],
+    ['memory, allocated under an earlier start', 'mem', 'before', false],
+    ['memory, a record from before canton-mpc kept the start', 'mem', undefined, false],
+    ['postgres keeps it across restarts', 'pg', 'before', true],
+  ] as const)('%s', (_n, participant, daemonStartedAt, want) => {
+    expect(externalRecordCurrent(t, st, { participant, ...(daemonStartedAt ? { daemonStartedAt } : {}) })).toBe(want);
+  });
 });
