@@ -34,7 +34,7 @@ async function fastPathHealthy(t: Topology, state: State, hash: string): Promise
   if (!codes.every((c) => c === 200)) return false;
   if (t.users.some((u) => !state.users.find((s) => s.id === u.id && s.participant === u.participant))) return false;
   // Decentralized parties are not in the rendered files (the hash): a changed owner list is work to do.
-  if ((t.decentralizedParties ?? []).length > 0 && !(await (await import('../party/decentral-up.js')).decentralConverged(t, state))) return false;
+  if ((t.decentralizedParties ?? []).length > 0 && !(await (await import('../party/decentral-registry.js')).decentralConverged(t, state))) return false;
   return true;
 }
 

@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Topology } from '../config/types.js';
+import type { DecentralizedPartySpec, Topology } from '../config/types.js';
 import { readJsonIfExists, writeFileAtomic } from '../system/fs.js';
 import type { State } from '../state/state.js';
 import type { Permission } from './types.js';
@@ -63,4 +63,24 @@ export async function decentralParties(t: Topology, state?: State): Promise<Dece
     if (r?.id) out.push(r);
   }
   return out;
+}
+
+/**
+ * `up`'s marker: which configured specs this daemon start already has, so a re-run of `up` against the
+ * same daemon costs no console run. Here, not in decentral-up.ts, because `up`'s fast path reads it and
+ * must not load the plan's adapters to do so.
+ */
+const markerPath = (t: Topology) => join(t.stateDir, DECENTRAL_DIR, 'up.json');
+interface Marker { daemonStartedAt: string; done: string[] }
+export const decentralSpecKey = (d: DecentralizedPartySpec): string => JSON.stringify([d.name, d.owners, d.threshold, d.confirmationThreshold, d.permission, d.partyToKey]);
+
+export async function decentralConverged(t: Topology, state: State): Promise<boolean> {
+  const specs = t.decentralizedParties ?? [];
+  if (specs.length === 0) return true;
+  const m = await readJsonIfExists<Marker>(markerPath(t)).catch(() => undefined);
+  return !!m && m.daemonStartedAt === state.canton?.startedAt && specs.every((d) => m.done.includes(decentralSpecKey(d)));
+}
+
+export async function writeDecentralMarker(t: Topology, state: State, done: string[]): Promise<void> {
+  await writeFileAtomic(markerPath(t), JSON.stringify({ daemonStartedAt: state.canton?.startedAt ?? '', done } satisfies Marker), 0o600);
 }

@@ -63,10 +63,10 @@ function mappingLine(kind: 'mapping' | 'proposal', r: string): string {
  * them in each owner's vault), so the party side of a replication is signed by a threshold of them.
  * Public fingerprints only.
  */
-function ownerKeysBlock(anchor: string, id: string, nsLiteral: string, participants: string[], i: number): string {
+function ownerKeysBlock(id: string, participants: string[], i: number): string {
+  // `ownerNs<i>`: the owner namespaces, listed just before by renderObserveScript.
   const owners = `ownerNs${i}`;
   return [
-    `val ${owners} = ${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${nsLiteral}).flatMap(r => r.item.owners.toSeq.map(x => x.toProtoPrimitive))`,
     `if (${owners}.nonEmpty) {`,
     ...participants.map((name) => {
       const p = scalaIdent(name);
@@ -103,11 +103,13 @@ export function renderObserveScript(o: ObserveScriptInput): string {
       return [
         `${anchor}.topology.party_to_participant_mappings.list(syncId, filterParty = ${lit}).filter(r => r.item.partyId.toProtoPrimitive == ${lit}).foreach(r => println(${mappingLine('mapping', 'r')}))`,
         `${anchor}.topology.party_to_participant_mappings.list(syncId, proposals = true, filterParty = ${lit}).filter(r => r.item.partyId.toProtoPrimitive == ${lit}).foreach(r => println(${mappingLine('proposal', 'r')}))`,
-        `println(${jsonLine('namespace', ['{"party":', JSON.stringify(id), ',"decentralized":', code(`${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns}).nonEmpty`),
-          // Its owners and threshold, for `party status` of a decentralized party (Workflow 3).
-          ',"threshold":', code(`${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns}).headOption.map(r => r.item.threshold.value).getOrElse(0)`),
-          ',"owners":[', code(jsonStrings(`${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns}).flatMap(r => r.item.owners.toSeq)`, (x) => `${x}.toProtoPrimitive`)), ']}'])})`,
-        ownerKeysBlock(anchor, id, ns, o.participants, i),
+        // The party's namespace, listed once: decentralized or not, its threshold and owners (Workflow 3).
+        `val dns${i} = ${anchor}.topology.decentralized_namespaces.list(syncId, filterNamespace = ${ns})`,
+        `val ownerNs${i} = dns${i}.flatMap(r => r.item.owners.toSeq.map(x => x.toProtoPrimitive))`,
+        `println(${jsonLine('namespace', ['{"party":', JSON.stringify(id), ',"decentralized":', code(`dns${i}.nonEmpty`),
+          ',"threshold":', code(`dns${i}.headOption.map(r => r.item.threshold.value).getOrElse(0)`),
+          ',"owners":[', code(jsonStrings(`ownerNs${i}`, (x) => x)), ']}'])})`,
+        ownerKeysBlock(id, o.participants, i),
       ].join('\n');
     })
     .join('\n');

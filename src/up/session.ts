@@ -112,6 +112,6 @@ export class UpSession implements UpActions {
   // alsoHostedOn parties (Workflow 1 at up); loaded only by topologies that use it.
   partyHostingConverged = async () => (await import('../party/up-hosting.js')).hostingConverged(this.topology, this.state);
   convergePartyHosting = async () => { await (await import('../party/up-hosting.js')).convergeHosting(this.topology, this.state, this.ctx.runner, this.ctx.signal, (l) => this.ctx.output.info(l)); };
-  decentralPartiesConverged = async () => (await import('../party/decentral-up.js')).decentralConverged(this.topology, this.state);
+  decentralPartiesConverged = async () => (await import('../party/decentral-registry.js')).decentralConverged(this.topology, this.state);
   convergeDecentralParties = async () => { await (await import('../party/decentral-up.js')).convergeDecentral(this.topology, this.state, this.ctx.runner, this.ctx.signal, (l) => this.ctx.output.info(l)); };
 }
