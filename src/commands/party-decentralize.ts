@@ -99,21 +99,20 @@ export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, n
   const dir = decentralDir(topology, name);
   const rec = await currentDecentralRecord(topology, state, dir);
   const req = decentralRequest(name, opts, topology, rec);
-  let env = { topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates, processEnv: ctx.env };
+  const env = { topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates, processEnv: ctx.env };
   // An owner added to a party with contracts is onboarded by Workflow 2 inside this run; its steps show up as "W2 [i/n]".
   let offlineRuns = 0;
   const kill = killHook(ctx.env);
   const hooks = {
     info: (l: string) => out.info(l),
     onStep: (s: { index: number; total: number; title: string }) => out.info(`${out.style.dim(`W2 [${s.index + 1}/${s.total}]`)} ${s.title}`),
-    onConsoleRun: () => void offlineRuns++,
+    onConsoleRuns: (n: number) => void (offlineRuns += n),
     ...(kill ? { afterJournalOffline: kill } : {}),
   };
-  const io = decentralIO(env, hooks);
   const heading = `party decentralize ${name}: owners ${req.owners.join(', ')}, namespace threshold ${req.threshold} of ${req.owners.length}, ${req.permission} hosts with confirmation threshold ${req.confirmationThreshold}${req.partyToKey ? ', PartyToKey' : ''}`;
 
   if (opts.dryRun) {
-    const { run, steps, refusal } = await describeDecentral(io, req);
+    const { run, steps, refusal } = await describeDecentral(decentralIO(env, hooks), req);
     const runs = run.runsToApply();
     const observed = run.consoleRuns + offlineRuns;
     const how = run.onboard.length ? ` + ${runs} to apply (Workflow 2 onboards ${run.onboard.join(', ')} with the ACS between the two runs of the topology steps)` : runs ? ' + 1 for all pending steps, addressing every owner' : '; nothing to change';
@@ -125,10 +124,12 @@ export async function run(ctx: CommandContext, opts: PartyDecentralizeOptions, n
   let release = acquireProjectLock(topology.stateDir, 'party decentralize');
   try {
     // An added owner whose Workflow 2 import was cut short (the daemon died in it): restore its backup first.
+    // The IO comes after it: a restore restarts the daemon, and the console coordinates come from the state.
+    let current = state;
     for (const target of req.owners.filter((o) => !req.previousOwners.includes(o))) {
-      const fresh = await recoverInterruptedImport(ctx, topology, env.state, target, replicationDir(topology, name, target), { unlock: () => release(), relock: () => (release = acquireProjectLock(topology.stateDir, 'party decentralize')) });
-      if (fresh !== env.state) Object.assign(io, decentralIO((env = { ...env, state: fresh }), hooks));
+      current = await recoverInterruptedImport(ctx, topology, current, target, replicationDir(topology, name, target), { unlock: () => release(), relock: () => (release = acquireProjectLock(topology.stateDir, 'party decentralize')) });
     }
+    const io = decentralIO({ ...env, state: current }, hooks);
     const started = Date.now();
     const { run, outcomes } = await executeDecentral(io, req, {
       signal: ctx.signal,

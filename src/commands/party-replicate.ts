@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describePlan } from '../plan/runner.js';
 import { readJournal } from '../plan/journal.js';
 import { decideWorkflow } from '../party/decide.js';
-import { buildOfflinePlan, importInterrupted, offlineMemory, OfflineRun, type OfflineIO } from '../party/offline.js';
+import { buildOfflinePlan, offlineMemory, OfflineRun, type OfflineIO } from '../party/offline.js';
 import type { ReplicateRequest } from '../party/assess.js';
 import type { History, Observation } from '../party/types.js';
 import { executeOffline, executeReplication } from '../party/execute.js';
@@ -74,7 +74,8 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
   const target = participant(topology, opts.to, '--to');
   // A party from `party allocate-external` is known by its name too.
   // Only if it is current: a memory-storage participant forgot the party when the daemon restarted.
-  const extRec = [readExternalRecord(topology.stateDir, partyArg.split('::')[0]!)].find((r) => r && externalRecordCurrent(topology, state, r));
+  const recorded = readExternalRecord(topology.stateDir, partyArg.split('::')[0]!);
+  const extRec = recorded && externalRecordCurrent(topology, state, recorded) ? recorded : undefined;
   const byName = resolveParty(topology, state, partyArg);
   // And one from `party decentralize` (Workflow 3) by its name; its side is signed by a threshold of owners.
   const dRec = !byName.id && !partyArg.includes('::') ? await currentDecentralRecord(topology, state, decentralDir(topology, partyArg)) : undefined;
@@ -119,9 +120,11 @@ async function replicate(ctx: CommandContext, opts: PartyReplicateOptions, party
   let mem = offlineMemory(await readJournal(journalPath));
   let release = opts.dryRun ? () => undefined : acquireProjectLock(topology.stateDir, 'party replicate');
   try {
-    if (importInterrupted(mem) && !opts.dryRun) {
+    if (!opts.dryRun) {
+      // An import cut short is restored from its backup first (restore.ts checks the journal).
+      const before = state;
       state = await recoverInterruptedImport(ctx, topology, state, target, dir, { unlock: () => release(), relock: () => (release = acquireProjectLock(topology.stateDir, 'party replicate')) });
-      mem = offlineMemory(await readJournal(journalPath));
+      if (state !== before) mem = offlineMemory(await readJournal(journalPath));
     }
     const io = createOfflineIO({ topology, state, runner: ctx.runner, signal: ctx.signal, dir, templatesDir: opts.templates }, target, ctx.env);
     // One observation decides the workflow and serves as its preflight.

@@ -33,8 +33,8 @@ export interface OnboardingHooks {
   info?: (line: string) => void;
   onStep?: (s: { id: string; title: string; index: number; total: number }) => void;
   afterJournalOffline?: (run: OfflineRun, stepId: string) => void;
-  /** Counts Workflow 2's JVM starts into the decentralized run's. */
-  onConsoleRun?: () => void;
+  /** Workflow 2's JVM starts (its IO counts them), added to the decentralized run's. */
+  onConsoleRuns?: (n: number) => void;
 }
 
 export function decentralIO(env: PartyEnv, hooks: OnboardingHooks = {}): DecentralIO {
@@ -51,12 +51,7 @@ function onboardingIO(env: PartyEnv, hooks: OnboardingHooks): Onboarding {
   const processEnv = env.processEnv ?? process.env;
   const offlineIO = (req: ReplicateRequest) => {
     const dir = replicationDir(env.topology, req.partyName ?? req.partyId, req.target);
-    const io = createOfflineIO({ ...env, dir }, req.target, processEnv);
-    const runScript = io.runScript.bind(io);
-    io.runScript = (...a) => (hooks.onConsoleRun?.(), runScript(...a));
-    const observe = io.observe.bind(io);
-    io.observe = (...a) => (hooks.onConsoleRun?.(), observe(...a));
-    return { io, dir };
+    return { io: createOfflineIO({ ...env, dir }, req.target, processEnv), dir };
   };
   /** Workflow 2's memory of this target; an import that was cut short is never retried from here. */
   const memory = async (req: ReplicateRequest, dir: string) => {
@@ -76,13 +71,21 @@ function onboardingIO(env: PartyEnv, hooks: OnboardingHooks): Onboarding {
     async check(req) {
       const { io, dir } = offlineIO(req);
       const mem = await memory(req, dir);
-      await new OfflineRun(req, io, dir, { path: '', record() {} }, mem, () => undefined).assess();
+      try {
+        await new OfflineRun(req, io, dir, { path: '', record() {} }, mem, () => undefined).assess();
+      } finally {
+        hooks.onConsoleRuns?.(io.consoleRuns);
+      }
     },
     async run(req) {
       const { io, dir } = offlineIO(req);
       await memory(req, dir);
       hooks.info?.(`${req.target} gets the ACS of ${req.partyName}: Workflow 2 from ${req.source} (journal in ${dir})`);
-      await executeOffline(io, req, dir, { signal: env.signal, info: hooks.info ?? (() => undefined), ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.afterJournalOffline ? { afterJournalOffline: hooks.afterJournalOffline } : {}) });
+      try {
+        await executeOffline(io, req, dir, { signal: env.signal, info: hooks.info ?? (() => undefined), ...(hooks.onStep ? { onStep: hooks.onStep } : {}), ...(hooks.afterJournalOffline ? { afterJournalOffline: hooks.afterJournalOffline } : {}) });
+      } finally {
+        hooks.onConsoleRuns?.(io.consoleRuns);
+      }
     },
   };
 }

@@ -141,8 +141,8 @@ export class DecentralRun {
   /** Added owners of a party that has contracts: they get its ACS through Workflow 2 (the runbook's rule). */
   private async onboardingNeeded(): Promise<string[]> {
     const obs = this.observation!;
-    if (this.req.previousOwners.length === 0) return [];
-    const added = this.req.owners.filter((o) => !this.req.previousOwners.includes(o) && !obs.hosting?.hosts.some((h) => h.uid === obs.owners[o]?.uid && !h.onboarding));
+    // The added owners that are not full hosts yet: the ones a history would send through Workflow 2.
+    const added = onboardingTargets(this.req, obs, 'used');
     if (added.length === 0 || !obs.partyId) return [];
     const hosts = this.req.previousOwners.filter((o) => obs.hosting?.hosts.some((h) => h.uid === obs.owners[o]?.uid));
     if (!this.io.onboarding) {
