@@ -30,7 +30,7 @@ test('postgres storage survives a restart, memory storage does not; enable on an
   await a.stop();
   const unguarded = await startDaemon({ ports, storage, wait: false });
   // The log in the message: one CI run saw exit 1 here (a start failure, not the bootstrap's 3) and kept no trace of why.
-  expect((await unguarded.exited).code, readIf(join(unguarded.cwd, 'log', 'canton.log')).slice(-2000)).toBe(3);
+  expect((await unguarded.exited).code, (readIf(join(unguarded.cwd, 'log', 'canton.log')) ?? '').slice(-2000)).toBe(3);
   expect(readIf(join(unguarded.cwd, 'log', 'canton.log'))).toMatch(/Bootstrap script terminated with an error: .*TOPOLOGY_MAPPING_ALREADY_EXISTS/);
   const b = await startDaemon({ ports, storage, bootstrap: GUARDED }); // the guarded bootstrap again: idempotent on persisted state
   try {
